@@ -1,0 +1,1 @@
+"""Evaluation backends: the Native engine and the external harnesses, behind one contract."""

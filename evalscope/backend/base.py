@@ -1,0 +1,62 @@
+"""The contract every evaluation backend follows.
+
+``run_task`` validates a TaskConfig, creates the run directory, looks up
+``registry.get("backend", task.eval_backend)`` and calls ``backend.run(context)``, which
+returns the Reports it produced (already written under ``run_dir.reports``).
+
+External harness backends (RAGEval, VLMEvalKit, OpenCompass, lm-eval) implement the three
+steps of ``ExternalBackend``; the shared machinery in ``evalscope.backend`` runs them in-process
+or in an isolated virtual environment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from evalscope.config import TaskConfig
+    from evalscope.display import Display
+    from evalscope.report import Report
+    from evalscope.run_dir import RunDir
+
+
+@dataclass
+class RunContext:
+    """What a backend gets to run one task."""
+
+    task: "TaskConfig"
+    """The validated task."""
+    run_dir: "RunDir"
+    """The run directory (already created)."""
+    display: "Display"
+    """Progress and result display; backends never print."""
+    cached_run: "RunDir | None" = None
+    """The run directory being resumed (``use_cache``), when there is one."""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """One required method: run the task and return its reports."""
+
+    def run(self, context: RunContext) -> list["Report"]: ...
+
+
+class ExternalBackend(Protocol):
+    """A harness behind the three-step contract."""
+
+    name: str
+
+    def translate(self, task: "TaskConfig", run_dir: "RunDir") -> dict[str, Any]:
+        """The harness's native config (JSON-serialisable) for ``task``."""
+        ...
+
+    def run_native(self, native_config: dict[str, Any], work_dir: Path) -> None:
+        """Run the harness on its native config, writing its raw outputs under ``work_dir``."""
+        ...
+
+    def to_reports(self, native_config: dict[str, Any], work_dir: Path, model_name: str) -> list["Report"]:
+        """Convert the harness's raw outputs into Reports."""
+        ...

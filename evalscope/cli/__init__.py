@@ -1,0 +1,1 @@
+"""The ``evalscope`` command line."""
