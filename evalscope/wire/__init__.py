@@ -1,0 +1,1 @@
+"""Pure wire codecs shared by the eval clients and the perf load generator."""
