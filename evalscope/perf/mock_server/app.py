@@ -1,0 +1,314 @@
+"""The aiohttp application of the mock server (routes and the timed streaming loop)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import json
+import logging
+import random
+import struct
+import time
+from typing import Any, Optional
+
+from aiohttp import web
+
+from evalscope.perf.mock_server.config import FaultSpec, MockServerConfig
+from evalscope.perf.mock_server.generate import (
+    DONE,
+    ChunkWriter,
+    build_reply,
+    error_body,
+    full_response,
+    match_text,
+    prompt_token_count,
+)
+from evalscope.perf.mock_server.script import count_tokens
+from evalscope.perf.mock_server.state import State
+
+logger = logging.getLogger(__name__)
+
+STATE_KEY = web.AppKey("mock_state", State)
+_now = time.perf_counter
+
+
+def _json(obj: Any, status: int = 200, headers: Optional[dict] = None) -> web.Response:
+    return web.Response(text=json.dumps(obj), status=status, content_type="application/json", headers=headers)
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000.0, 4)
+
+
+async def _sleep_until(deadline: float) -> None:
+    delay = deadline - _now()
+    if delay > 0:
+        await asyncio.sleep(delay)
+
+
+def _auth_error(request: web.Request, config: MockServerConfig) -> Optional[web.Response]:
+    if config.api_key is None:
+        return None
+    if request.headers.get("Authorization", "") != f"Bearer {config.api_key}":
+        return _json(error_body("invalid api key", "authentication_error", 401), status=401)
+    return None
+
+
+async def _read_body(request: web.Request, config: MockServerConfig) -> tuple[Optional[dict], Optional[web.Response]]:
+    denied = _auth_error(request, config)
+    if denied is not None:
+        return None, denied
+    try:
+        body = await request.json()
+    except (ValueError, UnicodeDecodeError):
+        return None, _json(error_body("request body is not valid JSON"), status=400)
+    if not isinstance(body, dict):
+        return None, _json(error_body("request body must be a JSON object"), status=400)
+    model = body.get("model")
+    if config.strict_model and model not in config.models:
+        return None, _json(error_body(f"model {model!r} does not exist", "not_found_error", 404), status=404)
+    return body, None
+
+
+async def _fault_response(request: web.Request, fault: FaultSpec) -> Optional[web.StreamResponse]:
+    """Faults that replace the response; ``slow`` sleeps and lets the request go on."""
+    if fault.kind == "http_500":
+        return _json(error_body("mock internal error", "server_error", 500), status=500)
+    if fault.kind == "http_429":
+        return _json(
+            error_body("mock rate limit", "rate_limit_error", 429),
+            status=429,
+            headers={"Retry-After": f"{fault.retry_after:g}"},
+        )
+    if fault.kind == "slow":
+        await asyncio.sleep(fault.delay_s)
+    return None
+
+
+def _drop(request: web.Request) -> None:
+    transport = request.transport
+    if transport is not None:
+        transport.abort() if hasattr(transport, "abort") else transport.close()
+
+
+async def completion(request: web.Request, endpoint: str) -> web.StreamResponse:
+    t0 = _now()
+    state = request.app[STATE_KEY]
+    config = state.config
+    body, error = await _read_body(request, config)
+    rid = f"{'chatcmpl' if endpoint == 'chat' else 'cmpl'}-{state.next_id()}"
+    entry: dict[str, Any] = {"id": rid, "endpoint": endpoint, "stream": bool(body and body.get("stream"))}
+    if error is not None:
+        state.total += 1
+        state.by_endpoint[endpoint] += 1
+        state.record({**entry, "status": error.status})
+        return error
+    assert body is not None
+    text = match_text(body, endpoint)
+    decision = state.decide(endpoint, text)
+    entry.update(prompt_sha256=hashlib.sha256(text.encode()).hexdigest(), prompt_index=decision.index)
+    entry["rule"] = decision.rule_index
+    fault = decision.fault
+    entry["fault"] = fault.kind if fault else None
+    if fault is not None:
+        replaced = await _fault_response(request, fault)
+        if replaced is not None:
+            state.record({**entry, "status": replaced.status})
+            return replaced
+    reply = build_reply(config, body, text, decision.rule)
+    prompt_tokens = prompt_token_count(body, endpoint)
+    model = body.get("model") or config.models[0]
+    if not body.get("stream"):
+        return await _respond_full(request, state, entry, endpoint, rid, model, reply, prompt_tokens, fault, t0)
+    return await _respond_stream(request, state, entry, endpoint, rid, model, reply, body, prompt_tokens, fault, t0)
+
+
+async def _respond_full(request, state: State, entry, endpoint, rid, model, reply, prompt_tokens, fault, t0):
+    await _sleep_until(t0 + state.config.latency_ms / 1000.0)
+    entry.update(completion_tokens=len(reply.content) + len(reply.reasoning), prompt_tokens=prompt_tokens)
+    if fault is not None and fault.kind == "drop":
+        state.record({**entry, "status": "dropped"})
+        _drop(request)
+        return web.Response(status=500)
+    if fault is not None and fault.kind == "malformed":
+        state.record({**entry, "status": 200})
+        return web.Response(text='{"id": "' + rid + '", "choices": [', content_type="application/json")
+    obj = full_response(endpoint, rid, model, reply, prompt_tokens)
+    latency = _now() - t0
+    entry.update(status=200, latency_ms=_ms(latency))
+    obj["mock"] = {"latency_ms": entry["latency_ms"]}
+    state.record(entry)
+    return _json(obj)
+
+
+async def _respond_stream(request, state: State, entry, endpoint, rid, model, reply, body, prompt_tokens, fault, t0):
+    config = state.config
+    writer = ChunkWriter(endpoint, rid, model)
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
+    await response.prepare(request)
+    chunks: list[bytes] = [writer.role()] if endpoint == "chat" else []
+    pieces = [(t, True) for t in reply.reasoning] + [(t, False) for t in reply.content]
+    step = max(1, config.tokens_per_chunk)
+    ttft, itl = config.ttft_ms / 1000.0, config.itl_ms / 1000.0
+    write_times: list[float] = []
+    pending = bytearray(b"".join(chunks))
+    drop_after = fault.after_chunks if fault is not None and fault.kind == "drop" else None
+    groups = [pieces[k : k + step] for k in range(0, len(pieces), step)]
+    unflushed = 0
+    for j, group in enumerate(groups):
+        if endpoint == "chat" and len({r for _, r in group}) > 1:
+            data = b"".join(writer.piece(t, r) for t, r in group)
+        else:
+            data = writer.piece("".join(t for t, _ in group), group[0][1])
+        deadline = t0 + ttft + j * itl
+        if pending and deadline > _now():
+            await response.write(bytes(pending))
+            pending.clear()
+        await _sleep_until(deadline)
+        pending += data
+        unflushed += 1
+        if fault is not None and fault.kind == "malformed" and j == 0:
+            pending += b'data: {"choices": [{"delta": {"content": \n\n'
+        if drop_after is not None and j + 1 >= drop_after:
+            await response.write(bytes(pending))
+            state.record({**entry, "status": "dropped"})
+            _drop(request)
+            return response
+        # chunks whose time has already come are coalesced into one write (a server under load does so)
+        if j + 1 == len(groups) or t0 + ttft + (j + 1) * itl > _now():
+            await response.write(bytes(pending))
+            pending.clear()
+            now = _now()
+            write_times.extend([now] * unflushed)
+            unflushed = 0
+    n_out = len(pieces)
+    entry.update(completion_tokens=n_out, prompt_tokens=prompt_tokens, status=200)
+    if write_times:
+        entry["ttft_ms"] = _ms(write_times[0] - t0)
+        gaps = [b - a for a, b in zip(write_times, write_times[1:])]
+        entry["itl_ms"] = _ms(sum(gaps) / len(gaps)) if gaps else None
+    entry["latency_ms"] = _ms(_now() - t0)
+    tail = writer.final(reply.finish_reason, {"mock": {k: entry.get(k) for k in ("ttft_ms", "itl_ms", "latency_ms")}})
+    if (body.get("stream_options") or {}).get("include_usage"):
+        tail += writer.usage(prompt_tokens, n_out)
+    if fault is None or fault.kind != "no_done":
+        tail += DONE
+    await response.write(tail)
+    state.record(entry)
+    await response.write_eof()
+    return response
+
+
+async def chat_completions(request: web.Request) -> web.StreamResponse:
+    return await completion(request, "chat")
+
+
+async def completions(request: web.Request) -> web.StreamResponse:
+    return await completion(request, "completions")
+
+
+def _embedding(text: str, dim: int) -> list[float]:
+    seed = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")
+    rng = random.Random(seed)
+    vec = [rng.gauss(0.0, 1.0) for _ in range(dim)]
+    norm = sum(v * v for v in vec) ** 0.5 or 1.0
+    return [v / norm for v in vec]
+
+
+async def embeddings(request: web.Request) -> web.StreamResponse:
+    t0 = _now()
+    state = request.app[STATE_KEY]
+    config = state.config
+    body, error = await _read_body(request, config)
+    if error is not None:
+        state.record({"endpoint": "embeddings", "status": error.status})
+        return error
+    assert body is not None
+    if "dimensions" in body and body["dimensions"] is not None and config.reject_dimensions:
+        state.record({"endpoint": "embeddings", "status": 400})
+        return _json({"error": {"message": "dimensions is currently not supported"}}, status=400)
+    inputs = body.get("input")
+    inputs = [inputs] if isinstance(inputs, str) or (isinstance(inputs, list) and inputs and isinstance(inputs[0], int)) else inputs
+    if not isinstance(inputs, list) or not inputs:
+        return _json(error_body("input must be a string or a non-empty list"), status=400)
+    texts = [x if isinstance(x, str) else json.dumps(x) for x in inputs]
+    decisions = [state.decide("embeddings", t) for t in texts]
+    fault = next((d.fault for d in decisions if d.fault is not None), None)
+    entry: dict[str, Any] = {"endpoint": "embeddings", "stream": False, "fault": fault.kind if fault else None}
+    if fault is not None:
+        replaced = await _fault_response(request, fault)
+        if replaced is not None:
+            state.record({**entry, "status": replaced.status})
+            return replaced
+    dim = body.get("dimensions") or config.embedding_dim
+    data = []
+    for i, text in enumerate(texts):
+        vec = _embedding(text, int(dim))
+        if body.get("encoding_format") == "base64":
+            emb: Any = base64.b64encode(struct.pack(f"<{len(vec)}f", *vec)).decode()
+        else:
+            emb = vec
+        data.append({"object": "embedding", "index": i, "embedding": emb})
+    await _sleep_until(t0 + config.latency_ms / 1000.0)
+    n_tokens = sum(count_tokens(t) for t in texts)
+    entry.update(status=200, latency_ms=_ms(_now() - t0), prompt_tokens=n_tokens)
+    state.record(entry)
+    if fault is not None and fault.kind == "malformed":
+        return web.Response(text='{"data": [', content_type="application/json")
+    if fault is not None and fault.kind == "drop":
+        _drop(request)
+        return web.Response(status=500)
+    return _json({
+        "object": "list",
+        "data": data,
+        "model": body.get("model") or config.models[0],
+        "usage": {"prompt_tokens": n_tokens, "total_tokens": n_tokens},
+    })
+
+
+async def models(request: web.Request) -> web.Response:
+    state = request.app[STATE_KEY]
+    state.by_endpoint["models"] += 1
+    now = int(time.time())
+    data = [{"id": m, "object": "model", "created": now, "owned_by": "evalscope-mock"} for m in state.config.models]
+    return _json({"object": "list", "data": data})
+
+
+async def health(request: web.Request) -> web.Response:
+    return _json({"status": "ok"})
+
+
+async def stats(request: web.Request) -> web.Response:
+    with_requests = request.query.get("requests", "0") not in ("0", "", "false")
+    return _json(request.app[STATE_KEY].snapshot(with_requests))
+
+
+async def reset(request: web.Request) -> web.Response:
+    request.app[STATE_KEY].reset()
+    return _json({"status": "reset"})
+
+
+async def update_config(request: web.Request) -> web.Response:
+    state = request.app[STATE_KEY]
+    try:
+        changes = await request.json()
+        merged = {**state.config.model_dump(), **changes}
+        state.apply(MockServerConfig.model_validate(merged))
+    except ValueError as exc:
+        return _json(error_body(f"invalid config: {exc}"), status=400)
+    return _json(state.config.model_dump())
+
+
+def build_app(config: MockServerConfig) -> web.Application:
+    app = web.Application(client_max_size=64 * 1024 * 1024)
+    app[STATE_KEY] = State(config)
+    app.router.add_post("/v1/chat/completions", chat_completions)
+    app.router.add_post("/v1/completions", completions)
+    app.router.add_post("/v1/embeddings", embeddings)
+    app.router.add_get("/v1/models", models)
+    app.router.add_get("/health", health)
+    app.router.add_get("/mock/stats", stats)
+    app.router.add_post("/mock/reset", reset)
+    app.router.add_post("/mock/config", update_config)
+    return app

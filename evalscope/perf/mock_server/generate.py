@@ -1,0 +1,162 @@
+"""What the mock answers: the text it matches on, the reply tokens, the response bodies (pure)."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from evalscope.perf.mock_server.config import MockServerConfig, Rule
+from evalscope.perf.mock_server.script import count_tokens, filler_tokens, split_tokens
+
+
+def _content_text(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):  # OpenAI content parts
+        return "\n".join(p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text")
+    return "" if content is None else str(content)
+
+
+def match_text(body: dict, endpoint: str) -> str:
+    """The last user message (chat) or the prompt (completions): what rules and counters key on."""
+    if endpoint == "chat":
+        messages = body.get("messages") or []
+        for message in reversed(messages):
+            if isinstance(message, dict) and message.get("role") == "user":
+                return _content_text(message.get("content"))
+        return _content_text(messages[-1].get("content")) if messages and isinstance(messages[-1], dict) else ""
+    prompt = body.get("prompt", "")
+    if isinstance(prompt, list):
+        prompt = prompt[0] if prompt else ""
+    return prompt if isinstance(prompt, str) else json.dumps(prompt)
+
+
+def prompt_token_count(body: dict, endpoint: str) -> int:
+    if endpoint == "chat":
+        return sum(count_tokens(_content_text(m.get("content"))) for m in body.get("messages") or [] if isinstance(m, dict))
+    prompt = body.get("prompt", "")
+    if isinstance(prompt, list):
+        if prompt and isinstance(prompt[0], int):
+            return len(prompt)
+        prompt = prompt[0] if prompt else ""
+    return count_tokens(prompt if isinstance(prompt, str) else "")
+
+
+@dataclass
+class Reply:
+    content: list[str]
+    reasoning: list[str]
+    finish_reason: str
+
+
+def build_reply(config: MockServerConfig, body: dict, text: str, rule: Optional[Rule]) -> Reply:
+    """The reply tokens, honouring ``max_tokens``/``max_completion_tokens``, ``min_tokens`` and ``ignore_eos``."""
+    reasoning: list[str] = []
+    if rule is not None and rule.reply is not None:
+        tokens = split_tokens(rule.reply)
+        reasoning = split_tokens(rule.reasoning) if rule.reasoning else []
+    elif rule is not None and rule.reasoning:
+        reasoning = split_tokens(rule.reasoning)
+        tokens = _default_tokens(config, text)
+    else:
+        tokens = _default_tokens(config, text)
+    max_tokens = body.get("max_tokens", body.get("max_completion_tokens"))
+    max_tokens = max_tokens if isinstance(max_tokens, int) and max_tokens > 0 else None
+    min_tokens = body.get("min_tokens") if isinstance(body.get("min_tokens"), int) else 0
+    finish = "stop"
+    if body.get("ignore_eos") and max_tokens is not None:
+        min_tokens = max(min_tokens, max_tokens)
+    if len(tokens) < min_tokens:
+        tokens = tokens + filler_tokens(min_tokens - len(tokens), offset=len(tokens))
+    if max_tokens is not None and len(tokens) >= max_tokens:
+        if len(tokens) > max_tokens or body.get("ignore_eos"):
+            finish = "length"
+        tokens = tokens[:max_tokens]
+    return Reply(content=tokens, reasoning=reasoning, finish_reason=finish)
+
+
+def _default_tokens(config: MockServerConfig, text: str) -> list[str]:
+    if config.mode == "echo":
+        return split_tokens(text)
+    if config.default_reply is not None:
+        return split_tokens(config.default_reply)
+    return filler_tokens(config.output_tokens)
+
+
+def usage(prompt_tokens: int, completion_tokens: int) -> dict[str, int]:
+    return {
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "total_tokens": prompt_tokens + completion_tokens,
+    }
+
+
+def full_response(endpoint: str, rid: str, model: str, reply: Reply, prompt_tokens: int) -> dict[str, Any]:
+    """A non-streaming chat or completions body."""
+    text = "".join(reply.content)
+    n_out = len(reply.content) + len(reply.reasoning)
+    if endpoint == "chat":
+        message: dict[str, Any] = {"role": "assistant", "content": text}
+        if reply.reasoning:
+            message["reasoning_content"] = "".join(reply.reasoning)
+        choice: dict[str, Any] = {"index": 0, "message": message, "finish_reason": reply.finish_reason}
+        obj = "chat.completion"
+    else:
+        choice = {"index": 0, "text": text, "finish_reason": reply.finish_reason, "logprobs": None}
+        obj = "text_completion"
+    return {
+        "id": rid,
+        "object": obj,
+        "created": int(time.time()),
+        "model": model,
+        "choices": [choice],
+        "usage": usage(prompt_tokens, n_out),
+    }
+
+
+class ChunkWriter:
+    """Pre-rendered SSE chunk templates of one streamed response (only the piece is JSON-encoded)."""
+
+    def __init__(self, endpoint: str, rid: str, model: str) -> None:
+        self.endpoint = endpoint
+        obj = "chat.completion.chunk" if endpoint == "chat" else "text_completion"
+        self._head = (
+            '{"id":%s,"object":"%s","created":%d,"model":%s,"choices":[{"index":0,'
+            % (json.dumps(rid), obj, int(time.time()), json.dumps(model))
+        )
+        self._base = {"id": rid, "object": obj, "created": int(time.time()), "model": model}
+
+    def role(self) -> bytes:
+        return self._event('"delta":{"role":"assistant","content":""},"finish_reason":null}]}')
+
+    def piece(self, text: str, reasoning: bool = False) -> bytes:
+        if self.endpoint == "chat":
+            key = "reasoning_content" if reasoning else "content"
+            return self._event('"delta":{"%s":%s},"finish_reason":null}]}' % (key, json.dumps(text)))
+        return self._event('"text":%s,"finish_reason":null,"logprobs":null}]}' % json.dumps(text))
+
+    def final(self, finish_reason: str, extra: dict[str, Any]) -> bytes:
+        choice: dict[str, Any] = {"index": 0, "finish_reason": finish_reason}
+        if self.endpoint == "chat":
+            choice["delta"] = {}
+        else:
+            choice["text"] = ""
+        return self.raw({**self._base, "choices": [choice], **extra})
+
+    def usage(self, prompt_tokens: int, completion_tokens: int) -> bytes:
+        return self.raw({**self._base, "choices": [], "usage": usage(prompt_tokens, completion_tokens)})
+
+    def raw(self, obj: Any) -> bytes:
+        return b"data: " + json.dumps(obj).encode() + b"\n\n"
+
+    def _event(self, tail: str) -> bytes:
+        return ("data: " + self._head + tail + "\n\n").encode()
+
+
+DONE = b"data: [DONE]\n\n"
+
+
+def error_body(message: str, kind: str = "invalid_request_error", code: Optional[int] = None) -> dict[str, Any]:
+    return {"error": {"message": message, "type": kind, "code": code}}
