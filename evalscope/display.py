@@ -89,13 +89,10 @@ class _BarProgress:
                 self.stream.write("\r" + self._line() + ("\n" if final else ""))
                 self.stream.flush()
             return
+        # not a terminal: one line per 10% step, and the final state once
         decile = int(10 * self.done / self.total) if self.total else 10
-        if force and not final and self.done == 0:
-            return
-        if decile != self._last_decile or final:
-            if final and decile == self._last_decile and self.done == self.total and not force:
-                return
-            self._last_decile = decile
+        if (self.done > 0 and decile != self._last_decile) or (final and self._last_decile != 10):
+            self._last_decile = 10 if final else decile
             self.stream.write(self._line() + "\n")
             self.stream.flush()
 

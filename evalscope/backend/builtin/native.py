@@ -1,0 +1,56 @@
+"""The Native backend: the project's own engine over the built-in benchmarks."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+from evalscope.errors import ConfigError, RunFailed
+from evalscope.registry import register
+from evalscope.report.io import write_report
+
+if TYPE_CHECKING:
+    from evalscope.backend.base import RunContext
+    from evalscope.report import Report
+
+logger = logging.getLogger(__name__)
+
+
+@register("backend", "Native")
+class NativeBackend:
+    """Runs each benchmark of the task in turn; stops after a benchmark with errors unless
+    ``ignore_errors``."""
+
+    def run(self, context: "RunContext") -> list["Report"]:
+        return asyncio.run(self._run(context))
+
+    async def _run(self, context: "RunContext") -> list["Report"]:
+        from evalscope.benchmarks import get_benchmark
+        from evalscope.models.base import aclose
+        from evalscope.models.factory import build_model
+        from evalscope.native.engine import BenchmarkRun
+
+        task = context.task
+        if not task.datasets:
+            raise ConfigError("no datasets given: pass --datasets (see `evalscope list benchmarks`)")
+        benchmarks = [get_benchmark(name, task) for name in task.datasets]
+        model = build_model(task)
+        reports = []
+        try:
+            for benchmark in benchmarks:
+                run = BenchmarkRun(benchmark, task, model, context.run_dir, context.display)
+                report = await run.run()
+                path = write_report(context.run_dir.reports, report)
+                logger.info("%s: report written to %s", benchmark.name, path)
+                reports.append(report)
+                if run.tally.errored and not task.ignore_errors:
+                    raise RunFailed(
+                        f"{benchmark.name}: {run.tally.errored} sample(s) failed; first: {run.first_error}. "
+                        f"Everything finished so far is kept in {context.run_dir.root}. Fix the cause and resume "
+                        f"with --use-cache {context.run_dir.root}, or pass --ignore-errors to count failures "
+                        "as errored and go on."
+                    )
+        finally:
+            await aclose(model)
+        return reports

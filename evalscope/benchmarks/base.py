@@ -1,0 +1,176 @@
+"""What a native benchmark is: metadata + record-to-sample + prompt + answer extraction + scoring.
+
+The loop (loading, concurrency, caching, aggregation) lives once in ``evalscope.native``.
+A benchmark module defines a ``Benchmark`` subclass with a ``meta`` and registers it with
+``@register("benchmark", name)``.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import TYPE_CHECKING, Any, ClassVar, Iterator, Optional
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from evalscope.models.base import ChatMessage
+
+if TYPE_CHECKING:
+    from evalscope.config import DatasetArgs
+
+
+class BenchmarkMeta(BaseModel):
+    """Static facts about a benchmark."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    """Registry name (``gsm8k``)."""
+    pretty_name: str
+    """Display name (``GSM8K``)."""
+    version: str = "1"
+    """Bumped whenever data or scoring changes, so cached runs are never silently mixed."""
+    dataset_id: Optional[str] = None
+    """ModelScope dataset id."""
+    hf_dataset_id: Optional[str] = None
+    """Hugging Face dataset id."""
+    dataset_revision: Optional[str] = None
+    """Pinned hub revision, when known."""
+    subsets: tuple[str, ...] = ("default",)
+    """All subsets (hub configs, or per-subject files)."""
+    subset_categories: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    """Subset -> category path (e.g. MMLU's STEM/Humanities); absent subsets are ``default``."""
+    eval_split: str = "test"
+    """Split evaluated by default."""
+    train_split: Optional[str] = None
+    """Split few-shot examples come from."""
+    few_shot_num: int = 0
+    """Default number of few-shot examples."""
+    max_few_shot_num: Optional[int] = None
+    """Upper bound of few_shot_num (e.g. 5 for MMLU's dev split)."""
+    metric_list: tuple[str, ...] = ("acc",)
+    """Default metrics; the first is the primary one."""
+    prompt_template: str = "{query}"
+    """Default prompt template."""
+    system_prompt: Optional[str] = None
+    """Default system prompt."""
+    csv_fieldnames: Optional[tuple[str, ...]] = None
+    """Column names of header-less CSV files (MMLU's original files)."""
+    single_subset_files: bool = False
+    """Local data has one file per split for the only subset (``test.jsonl``), not per subset."""
+
+
+class Sample(BaseModel):
+    """One benchmark question."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    """Stable key within its subset (the row's id or its index); used to resume."""
+    input: str
+    """The question (before templating)."""
+    target: str
+    """The reference answer."""
+    choices: Optional[list[str]] = None
+    """Answer options of a multiple-choice question."""
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    """Anything else a benchmark needs (few-shot reasoning, original fields)."""
+
+
+class Benchmark:
+    """Base class; subclasses set ``meta`` and override the record and answer hooks."""
+
+    meta: ClassVar[BenchmarkMeta]
+
+    def __init__(self, args: "DatasetArgs", seed: Optional[int] = 42) -> None:
+        self.args = args
+        self.seed = seed
+
+    # -- settings, with the user's dataset_args over the benchmark's defaults
+    @property
+    def name(self) -> str:
+        return self.meta.name
+
+    @property
+    def subsets(self) -> list[str]:
+        return list(self.args.subset_list or self.meta.subsets)
+
+    @property
+    def eval_split(self) -> str:
+        return self.args.eval_split or self.meta.eval_split
+
+    @property
+    def train_split(self) -> Optional[str]:
+        return self.args.train_split or self.meta.train_split
+
+    @property
+    def few_shot_num(self) -> int:
+        n = self.meta.few_shot_num if self.args.few_shot_num is None else self.args.few_shot_num
+        if self.meta.max_few_shot_num is not None and n > self.meta.max_few_shot_num:
+            raise ValueError(
+                f"{self.name}: few_shot_num {n} is more than the {self.meta.max_few_shot_num} examples it has"
+            )
+        return n
+
+    @property
+    def metric_list(self) -> list[str]:
+        return list(self.args.metric_list or self.meta.metric_list)
+
+    @property
+    def prompt_template(self) -> str:
+        return self.args.prompt_template or self.meta.prompt_template
+
+    @property
+    def system_prompt(self) -> Optional[str]:
+        return self.args.system_prompt if self.args.system_prompt is not None else self.meta.system_prompt
+
+    def category_of(self, subset: str) -> tuple[str, ...]:
+        return self.meta.subset_categories.get(subset, ("default",))
+
+    def identity(self) -> dict[str, Any]:
+        """What makes two runs of this benchmark comparable (to refuse mixing cached results)."""
+        return {"name": self.name, "version": self.meta.version, **self.args.identity()}
+
+    # -- hooks
+    def builtin_rows(self, subset: str, split: str) -> Optional[Iterator[dict[str, Any]]]:
+        """Rows that ship with the benchmark itself (``None``: load from files or a hub)."""
+        return None
+
+    def record_to_sample(self, record: dict[str, Any], index: int, subset: str) -> Sample:
+        raise NotImplementedError
+
+    def format_query(self, sample: Sample) -> str:
+        """The question as shown to the model (template applied)."""
+        return self.prompt_template.format(query=sample.input)
+
+    def format_few_shot(self, sample: Sample) -> str:
+        """One solved example for the few-shot prefix."""
+        return f"{self.format_query(sample)}\n{sample.target}"
+
+    def few_shot_prefix(self, examples: list[Sample]) -> str:
+        return "".join(self.format_few_shot(e) + "\n\n" for e in examples)
+
+    def build_messages(self, sample: Sample, few_shots: list[Sample]) -> list[ChatMessage]:
+        messages = []
+        if self.system_prompt:
+            messages.append(ChatMessage(role="system", content=self.system_prompt))
+        content = self.few_shot_prefix(few_shots) + self.format_query(sample)
+        messages.append(ChatMessage(role="user", content=content))
+        return messages
+
+    def select_few_shots(self, pool: list[Sample]) -> list[Sample]:
+        n = self.few_shot_num
+        if n <= 0 or not pool:
+            return []
+        if self.args.few_shot_random:
+            return random.Random(self.seed).sample(pool, min(n, len(pool)))
+        return pool[:n]
+
+    def extract_answer(self, prediction: str, sample: Sample) -> str:
+        """The answer inside the model's text (after filters)."""
+        return prediction.strip()
+
+    def score(self, answer: str, sample: Sample) -> dict[str, float]:
+        """Metric name -> value for one sample; metrics come from ``evalscope.metrics``."""
+        from evalscope.metrics import compute_metric
+
+        return {m: compute_metric(m, answer, sample) for m in self.metric_list}

@@ -1,0 +1,93 @@
+"""GSM8K: grade-school math word problems; few-shot from train, last-number extraction, numeric match."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Optional
+
+from evalscope.benchmarks.base import Benchmark, BenchmarkMeta, Sample
+from evalscope.registry import register
+
+PROMPT = "{query}\nPlease reason step by step, and put your final answer within \\boxed{{}}."
+FEW_SHOT_HEADER = "Here are some examples of how to solve similar problems:\n\n"
+
+_NUMBER = r"-?\$?\d[\d,]*(?:\.\d+)?|-?\$?\.\d+"
+
+
+def _boxed(text: str) -> Optional[str]:
+    """Content of the last ``\\boxed{...}`` (nested braces allowed)."""
+    start = text.rfind("\\boxed{")
+    if start < 0:
+        return None
+    depth, i = 1, start + len("\\boxed{")
+    begin = i
+    while i < len(text) and depth:
+        depth += {"{": 1, "}": -1}.get(text[i], 0)
+        i += 1
+    return text[begin : i - 1] if depth == 0 else None
+
+
+def _clean_number(raw: str) -> str:
+    number = raw.replace(",", "").replace("$", "").rstrip(".")
+    if re.fullmatch(r"-?\d+\.0+", number):
+        number = number.split(".")[0]
+    return number
+
+
+def extract_number(text: str) -> Optional[str]:
+    """The final answer: the number in the last ``\\boxed{}``, else after ``####`` or "answer is",
+    else the last number in the text; ``None`` when there is no number."""
+    for candidate in (_boxed(text), *re.findall(r"####\s*(.+)", text)[-1:],
+                      *re.findall(r"(?i)answer\s*(?:is|:)\s*([^\n]+)", text)[-1:]):
+        if candidate:
+            numbers = re.findall(_NUMBER, candidate)
+            if numbers:
+                return _clean_number(numbers[-1])
+    numbers = re.findall(_NUMBER, text)
+    return _clean_number(numbers[-1]) if numbers else None
+
+
+def numeric_scores(metric_list: list[str], answer: str, sample: Sample) -> dict[str, float]:
+    """``acc`` compares numbers; other metric names use the registry."""
+    from evalscope.metrics import compute_metric, numeric_match
+
+    return {m: numeric_match(answer, sample) if m == "acc" else compute_metric(m, answer, sample)
+            for m in metric_list}
+
+
+@register("benchmark", "gsm8k")
+class GSM8K(Benchmark):
+    meta = BenchmarkMeta(
+        name="gsm8k",
+        pretty_name="GSM8K",
+        dataset_id="AI-ModelScope/gsm8k",
+        hf_dataset_id="openai/gsm8k",
+        subsets=("main",),
+        single_subset_files=True,
+        eval_split="test",
+        train_split="train",
+        few_shot_num=4,
+        metric_list=("acc",),
+        prompt_template=PROMPT,
+    )
+
+    def record_to_sample(self, record: dict[str, Any], index: int, subset: str) -> Sample:
+        reasoning, _, answer = str(record["answer"]).rpartition("####")
+        reasoning = re.sub(r"<<[^>]*>>", "", reasoning).strip()
+        return Sample(id=str(record.get("id", index)), input=str(record["question"]),
+                      target=_clean_number(answer.strip()), metadata={"reasoning": reasoning})
+
+    def format_few_shot(self, sample: Sample) -> str:
+        return (f"{sample.input}\n\nReasoning:\n{sample.metadata.get('reasoning', '')}\n\n"
+                f"ANSWER: \\boxed{{{sample.target}}}")
+
+    def few_shot_prefix(self, examples: list[Sample]) -> str:
+        if not examples:
+            return ""
+        return FEW_SHOT_HEADER + "".join(self.format_few_shot(e) + "\n\n" for e in examples)
+
+    def extract_answer(self, prediction: str, sample: Sample) -> str:
+        return extract_number(prediction) or ""
+
+    def score(self, answer: str, sample: Sample) -> dict[str, float]:
+        return numeric_scores(self.metric_list, answer, sample)

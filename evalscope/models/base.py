@@ -1,0 +1,88 @@
+"""The ModelAPI protocol and the records that cross it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Literal, Optional, Protocol, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from evalscope.config import GenerationConfig
+
+
+class ChatMessage(BaseModel):
+    """One message of a conversation."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    role: Literal["system", "user", "assistant"]
+    """Who speaks."""
+    content: str
+    """The text."""
+
+
+class Usage(BaseModel):
+    """Token counts as the server reported them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    prompt_tokens: Optional[int] = None
+    """Tokens in the prompt."""
+    completion_tokens: Optional[int] = None
+    """Tokens generated."""
+    total_tokens: Optional[int] = None
+    """Prompt plus completion."""
+
+
+class ModelOutput(BaseModel):
+    """One answer of a model."""
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    content: str = ""
+    """The answer text (without the reasoning)."""
+    reasoning_content: Optional[str] = None
+    """Reasoning the server returned apart from the answer (``reasoning_content``), if any."""
+    choices: list[str] = Field(default_factory=list)
+    """All answers when ``n > 1`` (the first equals ``content``)."""
+    finish_reason: Optional[str] = None
+    """Why generation stopped (``stop``, ``length``, ...)."""
+    usage: Optional[Usage] = None
+    """Token counts, when the server reported them."""
+    model: Optional[str] = None
+    """The model name the server reported."""
+    latency: Optional[float] = None
+    """Seconds from sending the request to the end of the answer (last attempt)."""
+    ttft: Optional[float] = None
+    """Seconds to the first content (streaming only)."""
+    attempts: int = 1
+    """Requests sent for this answer (1 + retries)."""
+
+
+class ModelError(Exception):
+    """A request that failed after its retries; becomes the ``error`` of the sample's record."""
+
+    def __init__(self, message: str, status: Optional[int] = None, transient: bool = False) -> None:
+        super().__init__(message)
+        self.status = status
+        self.transient = transient
+
+
+@runtime_checkable
+class ModelAPI(Protocol):
+    """What the engine needs of a model: one async method per capability.
+
+    ``generate`` is required for text benchmarks; ``embed`` for embedding backends. Retries,
+    timeouts, headers and streaming live in the adapter. Failures raise ``ModelError``.
+    """
+
+    model_name: str
+
+    async def generate(self, messages: list[ChatMessage], config: "GenerationConfig") -> ModelOutput: ...
+
+
+async def aclose(model: Any) -> None:
+    """Close a model's resources if it has an ``aclose`` method."""
+    closer = getattr(model, "aclose", None)
+    if closer is not None:
+        await closer()

@@ -1,0 +1,155 @@
+"""Pure OpenAI wire codecs: request bodies in, ModelOutputs out (no I/O; tested with canned data)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal, Optional
+
+from evalscope.models.base import ChatMessage, ModelError, ModelOutput, Usage
+
+ApiKind = Literal["chat", "completions"]
+
+
+def endpoint_url(api_url: str) -> tuple[str, ApiKind]:
+    """The request URL and API kind for ``api_url``.
+
+    ``.../chat/completions`` -> chat; ``.../completions`` -> plain completions; a base URL
+    (``http://host/v1``) -> ``<base>/chat/completions``.
+    """
+    url = api_url.rstrip("/")
+    if url.endswith("/chat/completions"):
+        return url, "chat"
+    if url.endswith("/completions"):
+        return url, "completions"
+    return url + "/chat/completions", "chat"
+
+
+def messages_to_prompt(messages: list[ChatMessage]) -> str:
+    """A plain-text prompt for the completions API: the message contents joined by blank lines."""
+    return "\n\n".join(m.content for m in messages)
+
+
+def build_payload(
+    kind: ApiKind, model: str, messages: list[ChatMessage], fields: dict[str, Any], stream: bool
+) -> dict[str, Any]:
+    """The JSON body of one request."""
+    body: dict[str, Any] = {"model": model}
+    if kind == "chat":
+        body["messages"] = [m.model_dump() for m in messages]
+    else:
+        body["prompt"] = messages_to_prompt(messages)
+    body.update(fields)
+    if stream:
+        body["stream"] = True
+        body.setdefault("stream_options", {"include_usage": True})
+    return body
+
+
+def _usage(data: Any) -> Optional[Usage]:
+    if not isinstance(data, dict):
+        return None
+    keys = ("prompt_tokens", "completion_tokens", "total_tokens")
+    values = {k: data[k] for k in keys if isinstance(data.get(k), int)}
+    return Usage(**values) if values else None
+
+
+def _choice_text(kind: ApiKind, choice: dict[str, Any]) -> tuple[str, Optional[str]]:
+    if kind == "completions":
+        return choice.get("text") or "", None
+    message = choice.get("message") or {}
+    reasoning = message.get("reasoning_content") or message.get("reasoning")
+    return message.get("content") or "", reasoning
+
+
+def parse_response(kind: ApiKind, data: Any) -> ModelOutput:
+    """A non-streaming response body (parsed JSON) as a ModelOutput; bad shapes raise ModelError."""
+    if not isinstance(data, dict):
+        raise ModelError(f"malformed response: expected a JSON object, got {type(data).__name__}")
+    if "error" in data and not data.get("choices"):
+        raise ModelError(f"server error in response body: {_error_text(data)}")
+    choices = data.get("choices")
+    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+        raise ModelError("malformed response: no 'choices'")
+    texts = [_choice_text(kind, c) for c in choices if isinstance(c, dict)]
+    return ModelOutput(
+        content=texts[0][0],
+        reasoning_content=texts[0][1],
+        choices=[t for t, _ in texts],
+        finish_reason=choices[0].get("finish_reason"),
+        usage=_usage(data.get("usage")),
+        model=data.get("model"),
+    )
+
+
+def _error_text(data: Any) -> str:
+    if isinstance(data, dict):
+        err = data.get("error", data)
+        if isinstance(err, dict):
+            return str(err.get("message") or err)
+        return str(err)
+    return str(data)
+
+
+def error_message(status: int, body: bytes) -> str:
+    """A one-line description of an HTTP error response."""
+    text = body[:2000].decode("utf-8", errors="replace")
+    try:
+        detail = _error_text(json.loads(text))
+    except ValueError:
+        detail = text.strip() or "(empty body)"
+    return f"HTTP {status}: {detail}"
+
+
+@dataclass
+class StreamAccumulator:
+    """Folds streamed chunks (parsed JSON of each SSE event) into one ModelOutput."""
+
+    kind: ApiKind
+    content: list[str] = field(default_factory=list)
+    reasoning: list[str] = field(default_factory=list)
+    finish_reason: Optional[str] = None
+    usage: Optional[Usage] = None
+    model: Optional[str] = None
+    saw_content: bool = False
+
+    def feed(self, chunk: Any) -> bool:
+        """Add one chunk; returns True when it carried the first content or reasoning text."""
+        if not isinstance(chunk, dict):
+            raise ModelError("malformed stream chunk: expected a JSON object")
+        if "error" in chunk and not chunk.get("choices"):
+            raise ModelError(f"server error in stream: {_error_text(chunk)}")
+        self.model = chunk.get("model") or self.model
+        usage = _usage(chunk.get("usage"))
+        if usage is not None:
+            self.usage = usage
+        first = False
+        for choice in chunk.get("choices") or []:
+            if not isinstance(choice, dict) or choice.get("index", 0) != 0:
+                continue
+            if self.kind == "completions":
+                text, reasoning = choice.get("text") or "", None
+            else:
+                delta = choice.get("delta") or {}
+                text = delta.get("content") or ""
+                reasoning = delta.get("reasoning_content") or delta.get("reasoning")
+            if (text or reasoning) and not self.saw_content:
+                self.saw_content = first = True
+            if text:
+                self.content.append(text)
+            if reasoning:
+                self.reasoning.append(reasoning)
+            if choice.get("finish_reason"):
+                self.finish_reason = choice["finish_reason"]
+        return first
+
+    def output(self) -> ModelOutput:
+        content = "".join(self.content)
+        return ModelOutput(
+            content=content,
+            reasoning_content="".join(self.reasoning) or None,
+            choices=[content],
+            finish_reason=self.finish_reason,
+            usage=self.usage,
+            model=self.model,
+        )
