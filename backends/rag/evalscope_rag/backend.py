@@ -54,7 +54,10 @@ class RAGBackend:
             limit = task.limit
         elif limit is None and task.limit is not None:
             logger.warning("RAGEval: a fractional limit (%s) is not supported; use eval.limits", task.limit)
-        return {"config": _native_dict(cfg), "output_folder": str(output.resolve()), "limit": limit}
+        # resuming a run (use_cache) reuses the raw results it already has, like overwrite_results: false
+        reuse = task.use_cache is not None or not cfg.eval.overwrite_results
+        return {"config": _native_dict(cfg), "output_folder": str(output.resolve()), "limit": limit,
+                "reuse": reuse}
 
     def run_native(self, native_config: dict[str, Any], work_dir: Path) -> None:
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -74,7 +77,7 @@ class RAGBackend:
             tasks.apply_limit(task, limit)
             counts[task.metadata.name] = tasks.count_samples(task)
         for model_cfg in cfg.models:
-            todo = [t for t in task_objs if cfg.eval.overwrite_results
+            todo = [t for t in task_objs if not native_config.get("reuse")
                     or not raw_path(output, model_cfg.report_name, t.metadata.name).exists()]
             if not todo:
                 logger.info("RAGEval: %s: every task has results in %s; nothing to run", model_cfg.report_name, output)

@@ -1,0 +1,93 @@
+"""The RAGEval plugin's pure parts: eval_config validation and MTEB results -> Reports (no heavy deps)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from evalscope.errors import ConfigError
+
+PLUGIN = Path(__file__).resolve().parents[3] / "backends" / "rag"
+
+
+@pytest.fixture(autouse=True)
+def plugin_on_path(monkeypatch):
+    monkeypatch.syspath_prepend(str(PLUGIN))
+    yield
+    for name in [m for m in sys.modules if m == "evalscope_rag" or m.startswith("evalscope_rag.")]:
+        del sys.modules[name]  # later tests must not see the plugin as importable in-process
+
+
+def parse(data):
+    from evalscope_rag.config import parse_config
+
+    return parse_config(data)
+
+
+def test_evalscope_spellings_are_accepted():
+    cfg = parse({"tool": "mteb", "model": [{"model_name_or_path": "/m/all-MiniLM-L6-v2"}],
+                 "eval": {"tasks": ["STSBenchmark"], "topk": 5, "custom_tasks": ["/data/my_retrieval"]}})
+    assert cfg.tool == "MTEB" and cfg.eval.task_names == ["STSBenchmark"] and cfg.eval.top_k == 5
+    assert cfg.models[0].kind == "local" and cfg.models[0].report_name == "all-MiniLM-L6-v2"
+    assert cfg.eval.custom_tasks[0].name == "my_retrieval" and cfg.eval.custom_tasks[0].type == "Retrieval"
+    assert parse({"tool": "CMTEB", "models": [{"model_name_or_path": "m"}], "eval": {"task_names": ["T2"]}}).tool == "CMTEB"
+
+
+def test_api_model_and_dimensions_default_to_unset():
+    cfg = parse({"tool": "MTEB", "models": [{"model_name": "emb", "api_base": "http://127.0.0.1:1/v1", "api_key": "sk-1"}],
+                 "eval": {"task_names": ["STSBenchmark"]}})
+    model = cfg.models[0]
+    assert model.kind == "api" and model.dimensions is None
+    assert "sk-1" not in repr(cfg) and model.api_key.get_secret_value() == "sk-1"
+
+
+@pytest.mark.parametrize("data,match", [
+    ({"tool": "MTEB", "models": [{"model_name": "m", "api_base": "x", "dimension": 3}], "eval": {"task_names": ["a"]}},
+     "Did you mean 'dimensions'"),
+    ({"tool": "MTEB", "models": [{"model_name_or_path": "m", "pooling": "cls"}], "eval": {"task_names": ["a"]}},
+     "Did you mean 'pooling_mode'"),
+    ({"tool": "MTEB", "models": [{"model_name_or_path": "m"}], "eval": {"task_name": ["a"]}}, "Did you mean 'task_names'"),
+    ({"tool": "RAGAS", "models": [{"model_name_or_path": "m"}], "eval": {"task_names": ["a"]}}, "use MTEB or CMTEB"),
+    ({"tool": "MTEB", "models": [{"model_name_or_path": "m"}], "eval": {}}, "give task_names"),
+    ({"tool": "MTEB", "models": [], "eval": {"task_names": ["a"]}}, "at least one model"),
+    ({"tool": "MTEB", "models": [{"model_name_or_path": "m", "is_cross_encoder": True}], "eval": {"task_names": ["a"]}},
+     "rerankers are not supported"),
+    ({"tool": "MTEB", "models": [{"model_name": "m", "api_base": "x", "dimensions": 0}], "eval": {"task_names": ["a"]}},
+     "dimensions"),
+])
+def test_mistakes_name_the_field(data, match):
+    with pytest.raises(ConfigError, match=match):
+        parse(data)
+
+
+RAW = {
+    "task_name": "STSBenchmark", "task_type": "STS", "main_score": "cosine_spearman", "mteb_version": "2.x",
+    "evaluation_time": 1.0,
+    "scores": {"test": [{"hf_subset": "default", "languages": ["eng-Latn"], "pearson": 0.8274,
+                         "cosine_spearman": 0.8203, "main_score": 0.8203, "nested": {"x": 1}}]},
+    "num_samples": {"test": {"default": 1379}},
+}
+
+
+def test_mteb_results_become_a_report_with_every_sub_score():
+    from evalscope_rag.results import raw_to_report
+
+    report = raw_to_report(RAW, "all-MiniLM-L6-v2")
+    assert report.backend == "RAGEval" and report.dataset_name == "STSBenchmark"
+    assert [m.name for m in report.metrics] == ["main_score", "pearson", "cosine_spearman"]
+    assert report.score == 0.8203 and report.num == 1379
+    assert report.metrics[0].categories[0].subsets[0].name == "test"
+    assert report.execution.requested == report.execution.succeeded == 1379
+    assert report.extra["main_score_name"] == "cosine_spearman" and report.extra["scores"] == RAW["scores"]
+
+
+def test_multilingual_subsets_are_subsets():
+    from evalscope_rag.results import raw_to_report
+
+    raw = {**RAW, "scores": {"test": [{"hf_subset": "en", "main_score": 0.5}, {"hf_subset": "de", "main_score": 0.7}]},
+           "num_samples": {"test": {"en": 10, "de": 30}}}
+    report = raw_to_report(raw, "m")
+    assert [s.name for s in report.metrics[0].categories[0].subsets] == ["test/en", "test/de"]
+    assert report.score == pytest.approx(0.65)
