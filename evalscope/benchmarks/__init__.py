@@ -30,4 +30,10 @@ def get_benchmark(name: str, task: "TaskConfig") -> "Benchmark":
         benchmark.few_shot_num  # validates the bound
     except ValueError as exc:
         raise ConfigError(f"dataset_args.{name}: {exc}") from None
+    for metric in benchmark.metric_list:
+        if not registry.contains("metric", metric):
+            from evalscope.registry import unknown_name_message
+
+            raise ConfigError(f"dataset_args.{name}.metric_list: "
+                              + unknown_name_message("metric", metric, registry.names("metric")))
     return benchmark

@@ -171,6 +171,6 @@ class Benchmark:
 
     def score(self, answer: str, sample: Sample) -> dict[str, float]:
         """Metric name -> value for one sample; metrics come from ``evalscope.metrics``."""
-        from evalscope.metrics import compute_metric
+        from evalscope.metrics import compute_metrics
 
-        return {m: compute_metric(m, answer, sample) for m in self.metric_list}
+        return compute_metrics(self.metric_list, answer, sample)

@@ -49,10 +49,12 @@ def extract_number(text: str) -> Optional[str]:
 
 def numeric_scores(metric_list: list[str], answer: str, sample: Sample) -> dict[str, float]:
     """``acc`` compares numbers; other metric names use the registry."""
-    from evalscope.metrics import compute_metric, numeric_match
+    from evalscope.metrics import compute_metrics, numeric_match
 
-    return {m: numeric_match(answer, sample) if m == "acc" else compute_metric(m, answer, sample)
-            for m in metric_list}
+    others = [m for m in metric_list if m != "acc"]
+    scores = {"acc": numeric_match(answer, sample)} if "acc" in metric_list else {}
+    scores.update(compute_metrics(others, answer, sample))
+    return scores
 
 
 @register("benchmark", "gsm8k")

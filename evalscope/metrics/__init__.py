@@ -9,12 +9,28 @@ from evalscope.registry import register, registry
 if TYPE_CHECKING:
     from evalscope.benchmarks.base import Sample
 
-MetricFn = Callable[[str, "Sample"], float]
+MetricFn = Callable[[str, "Sample"], "float | dict[str, float]"]
 
 
-def compute_metric(name: str, answer: str, sample: "Sample") -> float:
+def compute_metric(name: str, answer: str, sample: "Sample") -> "float | dict[str, float]":
+    """One metric of one sample: a value, or several named values (``Rouge`` -> ``Rouge-L-R``, ...)."""
     fn: MetricFn = registry.get("metric", name)
-    return float(fn(answer, sample))
+    value = fn(answer, sample)
+    if isinstance(value, dict):
+        return {k: float(v) for k, v in value.items()}
+    return float(value)
+
+
+def compute_metrics(names: list[str], answer: str, sample: "Sample") -> dict[str, float]:
+    """Every metric of ``names`` for one sample, flattened into one name -> value dict."""
+    out: dict[str, float] = {}
+    for name in names:
+        value = compute_metric(name, answer, sample)
+        if isinstance(value, dict):
+            out.update(value)
+        else:
+            out[name] = value
+    return out
 
 
 def _norm(text: str) -> str:

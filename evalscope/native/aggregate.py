@@ -45,7 +45,10 @@ class Tally:
 def build_report(benchmark: "Benchmark", model_name: str, tally: Tally, aggregation: str = "mean") -> Report:
     """The Report of one benchmark: a metric per name, categories from the benchmark's map."""
     metrics = []
-    for metric_name in benchmark.metric_list:
+    names: dict[str, None] = {}  # metric names in the order scores first named them
+    for t in tally.subsets.values():
+        names.update(dict.fromkeys(t.sums))
+    for metric_name in names or dict.fromkeys(benchmark.metric_list):
         by_category: dict[tuple[str, ...], list[Subset]] = defaultdict(list)
         for subset_name, t in tally.subsets.items():
             by_category[benchmark.category_of(subset_name)].append(

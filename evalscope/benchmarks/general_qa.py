@@ -1,0 +1,63 @@
+"""general_qa: the user's own question-answer data, EvalScope's format.
+
+JSONL rows ``{"query"|"question": ..., "response"|"answer": ..., "system": optional}`` (or
+``messages``: a chat history whose last turn is the user's), one file per subset
+(``<subset>.jsonl``, or ``<subset>_test.jsonl``). Default metrics: BLEU and ROUGE.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from evalscope.benchmarks.base import Benchmark, BenchmarkMeta, Sample
+from evalscope.benchmarks.general_mcq import LocalSubsetsMixin, discover_subsets
+from evalscope.models.base import ChatMessage
+from evalscope.registry import register
+
+
+@register("benchmark", "general_qa")
+class GeneralQA(LocalSubsetsMixin, Benchmark):
+    meta = BenchmarkMeta(
+        name="general_qa",
+        pretty_name="General QA",
+        subsets=("default",),
+        eval_split="test",
+        few_shot_num=0,
+        metric_list=("BLEU", "Rouge"),
+        prompt_template="请回答问题\n{query}",
+    )
+
+    def _discovered(self) -> list[str]:
+        from pathlib import Path
+
+        root = self.args.local_path or self.args.dataset_id
+        if root and Path(root).exists():
+            path = Path(root)
+            found = discover_subsets(path, self.eval_split)
+            if not found and path.is_dir():
+                from evalscope.native.readers import data_suffix
+
+                found = [p.name[: -len(data_suffix(p))] for p in sorted(path.iterdir()) if data_suffix(p)]
+            if found:
+                return found
+        return list(self.meta.subsets)
+
+    def record_to_sample(self, record: dict[str, Any], index: int, subset: str) -> Sample:
+        messages = record.get("messages")
+        query = record.get("query") or record.get("question")
+        if messages:
+            history = [ChatMessage.model_validate(m).model_dump() for m in messages]
+            query = query or next((m["content"] for m in reversed(history) if m["role"] == "user"), "")
+        elif not query:
+            raise ValueError(f"general_qa row {index}: needs 'query' (or 'question', or 'messages')")
+        target = record.get("response") or record.get("answer") or ""
+        return Sample(id=str(record.get("id", index)), input=str(query), target=str(target),
+                      metadata={"system": record.get("system"), "messages": messages})
+
+    def build_messages(self, sample: Sample, few_shots: list[Sample]) -> list[ChatMessage]:
+        if sample.metadata.get("messages"):
+            return [ChatMessage.model_validate(m) for m in sample.metadata["messages"]]
+        system = sample.metadata.get("system") or self.system_prompt
+        messages = [ChatMessage(role="system", content=system)] if system else []
+        messages.append(ChatMessage(role="user", content=self.format_query(sample)))
+        return messages
