@@ -1,0 +1,205 @@
+"""``PerfArgs``: the one config model of ``evalscope perf`` (EvalScope's ``Arguments`` field names)."""
+
+from __future__ import annotations
+
+from typing import Any, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+
+# --api value -> endpoint appended to a base --url (EvalScope's mapping)
+API_ENDPOINTS = {"openai": "chat/completions", "openai_embedding": "embeddings", "embedding": "embeddings"}
+SECRET_HEADERS = ("authorization", "api-key", "x-api-key", "proxy-authorization", "cookie")
+
+
+def _as_list(value: Any) -> Any:
+    if value is None or isinstance(value, list):
+        return value
+    if isinstance(value, tuple):
+        return list(value)
+    return [value]
+
+
+class PerfArgs(BaseModel):
+    """Everything one ``evalscope perf`` invocation does (a sweep when ``parallel`` has several values)."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=False)
+
+    # target
+    url: str = "http://127.0.0.1:8877/v1/chat/completions"
+    """Full endpoint URL, or a base URL ending in ``/v1`` (the endpoint of ``api`` is appended)."""
+    api: str = "openai"
+    """``openai`` (chat or completions, by URL), ``openai_embedding``, ``custom`` (with ``api_plugin``), or a
+    registered ``perf_api`` plugin name / ``module:Class``."""
+    api_plugin: Optional[str] = None
+    """``module:Class`` or ``path/to/file.py:Class`` of a custom API plugin (``api=custom``)."""
+    model: Optional[str] = None
+    api_key: Optional[SecretStr] = None
+    headers: dict[str, str] = Field(default_factory=dict)
+    connect_timeout: Optional[float] = None
+    read_timeout: Optional[float] = None
+    total_timeout: Optional[float] = 6 * 60 * 60
+    no_test_connection: bool = False
+
+    # load
+    parallel: list[int] = Field(default_factory=lambda: [1])
+    """Concurrency (closed loop) or concurrency cap (with ``rate``); several values make a sweep."""
+    number: Optional[list[int]] = None
+    """Requests per run, one per ``parallel`` value (default: 1000 each, EvalScope's default)."""
+    rate: float = -1
+    """Requests per second with Poisson arrivals; -1 (or <= 0): closed loop, as fast as ``parallel`` allows."""
+    burstiness: float = 1.0
+    """Gamma shape of the inter-arrival times with ``rate``: 1 is Poisson, < 1 burstier, > 1 more regular."""
+    warmup_num: float = 0
+    """Warm-up requests before each run (not recorded); 0 < value < 1 is a fraction of ``number``."""
+    duration: Optional[float] = None
+    """Stop sending after this many seconds of a run (in-flight requests finish)."""
+    sleep_interval: float = 0
+    """Seconds to wait between the runs of a sweep."""
+
+    # request body
+    stream: bool = True
+    max_tokens: Optional[int] = 2048
+    min_tokens: Optional[int] = None
+    stop: Optional[list[str]] = None
+    temperature: Optional[float] = 0.0
+    top_p: Optional[float] = None
+    top_k: Optional[int] = None
+    seed: Optional[int] = None
+    frequency_penalty: Optional[float] = None
+    repetition_penalty: Optional[float] = None
+    logprobs: Optional[bool] = None
+    n_choices: Optional[int] = None
+    extra_args: dict[str, Any] = Field(default_factory=dict)
+    """JSON object merged into every request body."""
+
+    # prompts
+    dataset: str = "openqa"
+    dataset_path: Optional[str] = None
+    dataset_plugin: Optional[str] = None
+    """``module:Class`` of a custom dataset plugin (``dataset=custom``)."""
+    max_prompt_length: int = 131072
+    """Longest prompt kept (tokens with ``tokenizer_path``, else characters; ``random``: words)."""
+    min_prompt_length: int = 0
+    prefix_length: int = 0
+    """``random``: tokens of a fixed prefix shared by every prompt."""
+    prompt: Optional[str] = None
+    """One fixed prompt for every request (``@file`` reads a file)."""
+    query_template: Optional[str] = None
+    """JSON body template with ``%prompt`` where the prompt goes (EvalScope)."""
+    tokenizer_path: Optional[str] = None
+    apply_chat_template: Optional[bool] = None
+    image_width: int = 224
+    image_height: int = 224
+    image_num: int = 1
+
+    # outputs
+    outputs_dir: str = "outputs"
+    name: Optional[str] = None
+    no_timestamp: bool = False
+    log_every_n_query: int = 100
+    debug: bool = False
+    visualizer: Optional[str] = None
+    """``wandb`` or ``swanlab`` (only when installed)."""
+    wandb_api_key: Optional[SecretStr] = None
+    swanlab_api_key: Optional[SecretStr] = None
+    no_html: bool = False
+
+    @field_validator("parallel", "number", "stop", mode="before")
+    @classmethod
+    def _listify(cls, value: Any) -> Any:
+        return _as_list(value)
+
+    @field_validator("headers", mode="before")
+    @classmethod
+    def _headers(cls, value: Any) -> Any:
+        if isinstance(value, list):  # ["k=v", ...]
+            out = {}
+            for item in value:
+                key, sep, val = str(item).partition("=")
+                if not sep:
+                    raise ValueError(f"header {item!r} is not key=value")
+                out[key.strip()] = val.strip()
+            return out
+        return value or {}
+
+    @field_validator("parallel")
+    @classmethod
+    def _positive(cls, value: list[int]) -> list[int]:
+        if not value or any(p < 1 for p in value):
+            raise ValueError("every --parallel value must be >= 1")
+        return value
+
+    @field_validator("visualizer")
+    @classmethod
+    def _visualizer(cls, value: Optional[str]) -> Optional[str]:
+        if value is not None and value not in ("wandb", "swanlab"):
+            raise ValueError(f"visualizer must be 'wandb' or 'swanlab', got {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _check(self) -> "PerfArgs":
+        if self.number is None:
+            self.number = [1000] * len(self.parallel)
+        if len(self.number) == 1 and len(self.parallel) > 1:
+            self.number = self.number * len(self.parallel)
+        if len(self.number) != len(self.parallel):
+            raise ValueError(
+                f"--number has {len(self.number)} values and --parallel {len(self.parallel)}: give one number per parallel"
+            )
+        if any(n < 1 for n in self.number):
+            raise ValueError("every --number value must be >= 1")
+        if self.burstiness <= 0:
+            raise ValueError("burstiness must be > 0")
+        if self.min_prompt_length > self.max_prompt_length:
+            raise ValueError("min_prompt_length is larger than max_prompt_length")
+        if self.api == "custom" and not self.api_plugin:
+            raise ValueError("--api custom needs --api-plugin module:Class")
+        return self
+
+    # derived -----------------------------------------------------------------
+    @property
+    def runs(self) -> list[tuple[int, int]]:
+        """``(parallel, number)`` of each run of the sweep."""
+        return list(zip(self.parallel, self.number or []))
+
+    @property
+    def endpoint_url(self) -> str:
+        """``url`` with the endpoint of ``api`` appended when ``url`` is a base URL."""
+        url = self.url.rstrip("/")
+        tail = url.rsplit("/", 1)[-1]
+        if tail in ("completions", "embeddings", "chat") or url.endswith("chat/completions"):
+            return url
+        endpoint = API_ENDPOINTS.get(self.api)
+        if endpoint is None and self.dataset == "speed_benchmark":
+            endpoint = "completions"
+        return f"{url}/{endpoint}" if endpoint else url
+
+    @property
+    def is_chat(self) -> bool:
+        return self.endpoint_url.endswith("chat/completions")
+
+    def warmup_count(self, number: int) -> int:
+        if self.warmup_num <= 0:
+            return 0
+        if self.warmup_num >= 1:
+            return int(self.warmup_num)
+        return max(1, int(self.warmup_num * number))
+
+    def request_headers(self) -> dict[str, str]:
+        headers = {"Content-Type": "application/json", **self.headers}
+        if self.api_key is not None:
+            headers["Authorization"] = f"Bearer {self.api_key.get_secret_value()}"
+        return headers
+
+    def masked_dump(self) -> dict[str, Any]:
+        """The args as JSON-ready data with every secret (keys, auth headers) masked."""
+        data = self.model_dump(mode="json")
+        for key in ("api_key", "wandb_api_key", "swanlab_api_key"):
+            if data.get(key):
+                data[key] = "**********"
+        data["headers"] = {
+            k: ("**********" if k.lower() in SECRET_HEADERS or "token" in k.lower() or "key" in k.lower() else v)
+            for k, v in data["headers"].items()
+        }
+        data["endpoint_url"] = self.endpoint_url
+        return data

@@ -1,0 +1,138 @@
+"""``run_perf(args)``: the sweep. Prompts -> bodies -> one run per (parallel, number) -> outputs.
+
+Library code: progress and tables go through the ``Display`` handed in (``evalscope.display``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from pathlib import Path
+from typing import Any, Optional
+
+from evalscope.display import Display, NullDisplay
+from evalscope.errors import UsageError
+from evalscope.perf.arguments import PerfArgs
+from evalscope.perf.summary import BenchmarkSummary, percentile_rows, summarize
+
+logger = logging.getLogger(__name__)
+
+
+def make_api(args: PerfArgs):
+    from evalscope.perf.apis.base import ApiPlugin
+    from evalscope.perf.plugins import get_plugin
+
+    name = args.api_plugin if args.api == "custom" else args.api
+    cls = get_plugin("perf_api", name)
+    if not (isinstance(cls, type) and issubclass(cls, ApiPlugin)):
+        raise UsageError(f"API plugin {cls!r} is not an ApiPlugin subclass")
+    return cls(args)
+
+
+def _bodies(api, items) -> list[bytes]:
+    return [json.dumps(api.build_body(item), ensure_ascii=False).encode() for item in items]
+
+
+def run_perf(args: PerfArgs, display: Optional[Display] = None) -> list[BenchmarkSummary]:
+    """Run every (parallel, number) of ``args``; returns their summaries (also written to disk)."""
+    from evalscope.perf import storage
+    from evalscope.perf.datasets import load_items
+    from evalscope.perf.tokenizer import load_tokenizer
+
+    display = display or NullDisplay()
+    api = make_api(args)
+    tokenizer = load_tokenizer(args.tokenizer_path)
+    if args.stream and not api.streams:
+        logger.info("--api %s does not stream; sending non-streamed requests", args.api)
+    timestamp = None if args.no_timestamp else time.strftime("%Y%m%d_%H%M%S")
+    root = storage.output_root(args.outputs_dir, args.name or args.model, timestamp)
+    max_n = max(args.number or [1])
+    warm = max((args.warmup_count(n) for n in args.number or []), default=0)
+    items = load_items(args, max_n + warm, tokenizer)
+    if not args.no_test_connection:
+        from evalscope.perf.runner import check_connection
+
+        asyncio.run(check_connection(args, api, api.build_body(items[0])))
+    summaries: list[BenchmarkSummary] = []
+    for k, (parallel, number) in enumerate(args.runs):
+        if k and args.sleep_interval:
+            time.sleep(args.sleep_interval)
+        summaries.append(_one_run(args, api, items, tokenizer, parallel, number, root, display))
+    _write_sweep(args, root, summaries, api.embedding, display)
+    return summaries
+
+
+def _one_run(args, api, items, tokenizer, parallel, number, root: Path, display: Display) -> BenchmarkSummary:
+    from evalscope.perf import storage, tables
+    from evalscope.perf.runner import run_once
+    from evalscope.perf.tokens import fill_tokens
+
+    warm_n = args.warmup_count(number)
+    run_items = items[warm_n : warm_n + number] if warm_n + number <= len(items) else items[:number]
+    bodies = _bodies(api, run_items)
+    warmup = _bodies(api, items[:warm_n]) if warm_n else None
+    label = f"parallel={parallel} number={number}" + (f" rate={args.rate:g}/s" if args.rate > 0 else "")
+    progress = display.progress(label, number)
+    counter = {"done": 0, "failed": 0}
+
+    def on_done(record) -> None:
+        counter["done"] += 1
+        counter["failed"] += not record.success
+        progress.advance()
+        if args.log_every_n_query and counter["done"] % args.log_every_n_query == 0:
+            logger.info("%s: %d/%d done, %d failed", label, counter["done"], number, counter["failed"])
+
+    result = asyncio.run(run_once(args, api, bodies, parallel, on_done=on_done, warmup=warmup))
+    progress.close()
+    fill_tokens(result.records, run_items, tokenizer)
+    summary = summarize(result, embedding=api.embedding)
+    out = storage.run_dir(root, parallel, number)
+    storage.write_db(out / "benchmark_data.db", result.records, result.wall_origin)
+    storage.write_json(out / "benchmark_args.json", {**args.masked_dump(), "parallel": parallel, "number": number})
+    storage.write_json(out / "benchmark_summary.json", summary.to_json())
+    storage.write_json(out / "benchmark_percentile.json", percentile_rows(summary))
+    display.message(f"\nBenchmark summary ({label}) -> {out}\n" + tables.summary_table(summary))
+    display.message("Percentiles:\n" + tables.percentile_table(summary))
+    if args.dataset == "speed_benchmark":
+        display.message("Speed benchmark:\n" + tables.speed_table(result.records))
+    if args.visualizer:
+        from evalscope.perf.visualizer import log_run
+
+        log_run(args, parallel, number, summary)
+    return summary
+
+
+def _write_sweep(args: PerfArgs, root: Path, summaries: list[BenchmarkSummary], embedding: bool, display: Display) -> None:
+    from evalscope.perf import storage, tables
+
+    storage.write_json(root / "sweep_summary.json", [s.to_json() for s in summaries])
+    if len(summaries) > 1:
+        display.message("\nSweep:\n" + tables.sweep_table(summaries, embedding))
+    if not args.no_html:
+        from evalscope.perf.report_html import write_report
+
+        path = write_report(root, args, summaries)
+        display.message(f"HTML report: {path}")
+    bound = [s.concurrency for s in summaries if s.self_check and s.self_check.client_bound]
+    if bound:
+        display.message(
+            f"WARNING: the client could not keep up at parallel {bound}: those latency figures are not trustworthy"
+        )
+
+
+def perf_args_from(data: dict[str, Any]) -> PerfArgs:
+    """``PerfArgs`` from a dict, with validation errors as a ``ConfigError`` naming the field."""
+    from pydantic import ValidationError
+
+    from evalscope.errors import ConfigError
+
+    try:
+        return PerfArgs.model_validate(data)
+    except ValidationError as exc:
+        parts = []
+        for err in exc.errors():
+            loc = ".".join(str(x) for x in err["loc"]) or "args"
+            parts.append(f"{loc}: {err['msg']}")
+        raise ConfigError("invalid perf arguments: " + "; ".join(parts)) from None

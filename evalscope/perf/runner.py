@@ -1,0 +1,157 @@
+"""One run of the load generator: (parallel, number) -> records, with the self-check.
+
+Closed loop (no ``--rate``): ``parallel`` workers, each sends its next request as soon as its last one
+ends. With ``--rate``: a dispatcher follows the arrival schedule (``schedule.py``) and sends each
+request when it is due, with at most ``parallel`` in flight. Bodies are encoded before the clock starts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from time import perf_counter
+from typing import Any, Callable, Optional
+
+import aiohttp
+
+from evalscope.errors import RunFailed
+from evalscope.perf.apis.base import ApiPlugin
+from evalscope.perf.arguments import PerfArgs
+from evalscope.perf.client import Sender
+from evalscope.perf.records import RequestRecord
+from evalscope.perf.schedule import arrival_offsets
+from evalscope.perf.selfcheck import LoopMonitor
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class RunResult:
+    parallel: int
+    number: int
+    records: list[RequestRecord]
+    wall_origin: float
+    """Epoch seconds at time 0 of the records."""
+    duration: float
+    """First send to last end, seconds."""
+    loop_lags: list[float] = field(default_factory=list)
+    cpu: float = 0.0
+    wall: float = 0.0
+    rate: Optional[float] = None
+
+
+def _session(args: PerfArgs, parallel: int) -> aiohttp.ClientSession:
+    timeout = aiohttp.ClientTimeout(
+        total=args.total_timeout, sock_connect=args.connect_timeout, sock_read=args.read_timeout
+    )
+    connector = aiohttp.TCPConnector(limit=max(parallel, 1) + 8, ttl_dns_cache=300, enable_cleanup_closed=True)
+    return aiohttp.ClientSession(connector=connector, timeout=timeout, auto_decompress=True)
+
+
+async def check_connection(args: PerfArgs, api: ApiPlugin, body: dict[str, Any]) -> None:
+    """One non-streamed request before the runs; a failure stops with the server's answer."""
+    probe = dict(body)
+    probe.pop("stream", None)
+    probe.pop("stream_options", None)
+    if not api.embedding:
+        probe["max_tokens"] = 1
+    async with _session(args, 1) as session:
+        sender = Sender(session, args.endpoint_url, args.request_headers(), api, False, perf_counter())
+        record = await sender.send(-1, json.dumps(probe).encode(), 0.0)
+    if not record.success:
+        raise RunFailed(
+            f"connection test to {args.endpoint_url} failed: {record.error} "
+            "(check --url/--api/--model/--api-key, or skip with --no-test-connection)"
+        )
+
+
+async def run_once(
+    args: PerfArgs,
+    api: ApiPlugin,
+    bodies: list[bytes],
+    parallel: int,
+    on_done: Optional[Callable[[RequestRecord], None]] = None,
+    warmup: Optional[list[bytes]] = None,
+) -> RunResult:
+    async with _session(args, parallel) as session:
+        if warmup:
+            origin = perf_counter()
+            sender = Sender(session, args.endpoint_url, args.request_headers(), api, args.stream, origin)
+            await _closed_loop(sender, warmup, parallel, None, None, origin)
+        origin = perf_counter()
+        wall_origin = time.time() - (perf_counter() - origin)
+        sender = Sender(
+            session, args.endpoint_url, args.request_headers(), api, args.stream, origin,
+            keep_chunk_texts=args.tokenizer_path is not None, debug=args.debug,
+        )
+        monitor = LoopMonitor()
+        monitor.start()
+        offsets = arrival_offsets(len(bodies), args.rate, args.burstiness, args.seed)
+        if offsets is None:
+            records = await _closed_loop(sender, bodies, parallel, args.duration, on_done, origin)
+        else:
+            records = await _open_loop(sender, bodies, offsets, parallel, args.duration, on_done, origin)
+        await monitor.stop()
+    records.sort(key=lambda r: r.request_id)
+    if records:
+        duration = max(r.end_time or r.send_time for r in records) - min(r.send_time for r in records)
+    else:
+        duration = 0.0
+    return RunResult(
+        parallel=parallel, number=len(bodies), records=records, wall_origin=wall_origin, duration=duration,
+        loop_lags=monitor.lags, cpu=monitor.cpu, wall=monitor.wall, rate=args.rate if offsets is not None else None,
+    )
+
+
+async def _closed_loop(sender: Sender, bodies, parallel, duration, on_done, origin) -> list[RequestRecord]:
+    records: list[RequestRecord] = []
+    counter = iter(range(len(bodies)))
+    deadline = origin + duration if duration else None
+
+    async def worker() -> None:
+        ready = perf_counter() - origin
+        for i in counter:
+            if deadline is not None and perf_counter() >= deadline:
+                return
+            record = await sender.send(i, bodies[i], ready)
+            records.append(record)
+            if on_done is not None:
+                on_done(record)
+            ready = perf_counter() - origin
+
+    await asyncio.gather(*(worker() for _ in range(min(parallel, len(bodies)))))
+    return records
+
+
+async def _open_loop(sender: Sender, bodies, offsets, parallel, duration, on_done, origin) -> list[RequestRecord]:
+    records: list[RequestRecord] = []
+    slots = asyncio.Semaphore(parallel)
+    tasks: set[asyncio.Task] = set()
+
+    async def one(i: int, ready: float, due: float) -> None:
+        try:
+            record = await sender.send(i, bodies[i], ready, due)
+        finally:
+            slots.release()
+        records.append(record)
+        if on_done is not None:
+            on_done(record)
+
+    for i, due in enumerate(offsets):
+        if duration and due >= duration:
+            break
+        delay = origin + due - perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        waited = slots.locked()  # all slots busy: the request is ready when one frees, not when due
+        await slots.acquire()
+        ready = perf_counter() - origin if waited else due
+        task = asyncio.get_running_loop().create_task(one(i, ready, due))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+    if tasks:
+        await asyncio.gather(*tasks)
+    return records
