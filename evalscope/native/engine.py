@@ -81,9 +81,13 @@ class BenchmarkRun:
         self._writers: dict[str, tuple[JsonlAppender, JsonlAppender]] = {}
 
     # -- planning
-    def _load_samples(self, subset: str, split: str, required: bool) -> list["Sample"]:
+    def _load_samples(self, subset: str, split: str, required: bool, at_most: Optional[int] = None) -> list["Sample"]:
         rows = iter_split(self.benchmark, self.task, subset, split, required=required)
-        samples = [self.benchmark.record_to_sample(row, i, subset) for i, row in enumerate(rows)]
+        samples = []
+        for i, row in enumerate(rows):
+            if at_most is not None and i >= at_most:
+                break
+            samples.append(self.benchmark.record_to_sample(row, i, subset))
         if len({s.id for s in samples}) != len(samples):
             logger.warning("%s/%s/%s: sample ids are not unique; keying samples by row index",
                            self.benchmark.name, subset, split)
@@ -93,10 +97,13 @@ class BenchmarkRun:
     def plan(self) -> list[SubsetPlan]:
         plans = []
         for subset in self.benchmark.subsets:
-            samples = apply_limit(self._load_samples(subset, self.benchmark.eval_split, True), self.task.limit)
+            count = self.task.limit if isinstance(self.task.limit, int) else None
+            samples = apply_limit(self._load_samples(subset, self.benchmark.eval_split, True, count), self.task.limit)
             few_shots: list["Sample"] = []
             if self.benchmark.few_shot_num > 0 and self.benchmark.train_split:
-                pool = self._load_samples(subset, self.benchmark.train_split, False)
+                # the first few_shot_num rows are all that is needed, unless they are drawn at random
+                needed = None if self.benchmark.args.few_shot_random else self.benchmark.few_shot_num
+                pool = self._load_samples(subset, self.benchmark.train_split, False, needed)
                 few_shots = self.benchmark.select_few_shots(pool)
             elif self.benchmark.few_shot_num > 0:
                 logger.warning("%s: few_shot_num=%d but the benchmark has no train split; running 0-shot",

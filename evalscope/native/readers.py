@@ -81,9 +81,9 @@ def _csv(path: Path, delimiter: str, fieldnames: Optional[Sequence[str]]) -> Ite
             return
         for row in reader:
             if None in row or any(v is None for v in row.values()):
+                given = sum(1 for k, v in row.items() if k is not None and v is not None) + len(row.get(None) or [])
                 raise DatasetError(
-                    f"{path}:{reader.line_num}: row has {len(row) - (None in row)} of {len(header)} columns "
-                    f"({', '.join(header)})"
+                    f"{path}:{reader.line_num}: row has {given} of {len(header)} columns ({', '.join(header)})"
                 )
             yield row
 

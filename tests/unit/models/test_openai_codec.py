@@ -1,0 +1,65 @@
+import pytest
+
+from evalscope.models.base import ChatMessage, ModelError
+from evalscope.models.openai_codec import (
+    StreamAccumulator,
+    build_payload,
+    endpoint_url,
+    error_message,
+    parse_response,
+)
+
+
+@pytest.mark.parametrize("url,expected", [
+    ("http://127.0.0.1:8000/v1", ("http://127.0.0.1:8000/v1/chat/completions", "chat")),
+    ("http://127.0.0.1:8000/v1/", ("http://127.0.0.1:8000/v1/chat/completions", "chat")),
+    ("http://h/v1/chat/completions", ("http://h/v1/chat/completions", "chat")),
+    ("http://h/v1/completions", ("http://h/v1/completions", "completions")),
+])
+def test_endpoint_url(url, expected):
+    assert endpoint_url(url) == expected
+
+
+def test_payloads():
+    msgs = [ChatMessage(role="system", content="S"), ChatMessage(role="user", content="Q")]
+    chat = build_payload("chat", "m", msgs, {"temperature": 0, "max_tokens": 5}, stream=True)
+    assert chat == {"model": "m", "messages": [{"role": "system", "content": "S"}, {"role": "user", "content": "Q"}],
+                    "temperature": 0, "max_tokens": 5, "stream": True, "stream_options": {"include_usage": True}}
+    comp = build_payload("completions", "m", msgs, {}, stream=False)
+    assert comp == {"model": "m", "prompt": "S\n\nQ"}
+
+
+def test_parse_response_keeps_reasoning_apart():
+    out = parse_response("chat", {
+        "model": "m", "usage": {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5},
+        "choices": [{"message": {"role": "assistant", "content": "42", "reasoning_content": "think"},
+                     "finish_reason": "stop"}]})
+    assert (out.content, out.reasoning_content, out.finish_reason) == ("42", "think", "stop")
+    assert out.usage.completion_tokens == 2
+    assert parse_response("completions", {"choices": [{"text": "a"}, {"text": "b"}]}).choices == ["a", "b"]
+
+
+@pytest.mark.parametrize("body,match", [
+    ([], "expected a JSON object"),
+    ({"choices": []}, "no 'choices'"),
+    ({"error": {"message": "overloaded"}}, "overloaded"),
+])
+def test_parse_response_errors(body, match):
+    with pytest.raises(ModelError, match=match):
+        parse_response("chat", body)
+
+
+def test_stream_accumulator_role_only_first_chunk_and_usage_only_last_chunk():
+    acc = StreamAccumulator("chat")
+    assert acc.feed({"choices": [{"index": 0, "delta": {"role": "assistant"}}]}) is False
+    assert acc.feed({"choices": [{"index": 0, "delta": {"reasoning_content": "hmm"}}]}) is True
+    assert acc.feed({"choices": [{"index": 0, "delta": {"content": "4"}}]}) is False
+    acc.feed({"choices": [{"index": 0, "delta": {"content": "2"}, "finish_reason": "stop"}]})
+    acc.feed({"choices": [], "usage": {"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 3}})
+    out = acc.output()
+    assert (out.content, out.reasoning_content, out.finish_reason, out.usage.total_tokens) == ("42", "hmm", "stop", 3)
+
+
+def test_error_message():
+    assert error_message(400, b'{"error": {"message": "bad model"}}') == "HTTP 400: bad model"
+    assert error_message(502, b"") == "HTTP 502: (empty body)"

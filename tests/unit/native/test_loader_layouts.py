@@ -1,0 +1,89 @@
+"""Local data layouts, readers, and their error messages (tmp files, real benchmark classes)."""
+
+import json
+
+import pytest
+
+from evalscope.benchmarks import get_benchmark
+from evalscope.config import load_task
+from evalscope.errors import DatasetError
+from evalscope.native.loader import find_file, iter_split
+from evalscope.native.readers import read_rows
+
+
+def _touch(path, text="{}\n"):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize("rel", [
+    "abc_test.jsonl", "test/abc_test.csv", "abc/test.parquet", "abc/ABC-Test.jsonl", "abc/abc_test.tsv",
+])
+def test_find_file_layouts(tmp_path, rel):
+    expected = _touch(tmp_path / rel)
+    assert find_file(tmp_path, "abc", "test", single_subset=False) == expected
+
+
+def test_single_subset_split_files_and_aliases(tmp_path):
+    test = _touch(tmp_path / "test.jsonl")
+    assert find_file(tmp_path, "main", "test", single_subset=True) == test
+    assert find_file(tmp_path, "main", "test", single_subset=False) is None
+    val = _touch(tmp_path / "main_val.jsonl")
+    assert find_file(tmp_path, "main", "validation", single_subset=False) == val
+
+
+def test_malformed_jsonl_names_file_and_line(tmp_path):
+    path = _touch(tmp_path / "d.jsonl", '{"a": 1}\n{"a": \n')
+    with pytest.raises(DatasetError, match=r"d.jsonl:2: malformed JSON line"):
+        list(read_rows(path))
+    path = _touch(tmp_path / "e.jsonl", '{"a": 1}\n[1, 2]\n')
+    with pytest.raises(DatasetError, match=r"e.jsonl:2: expected a JSON object"):
+        list(read_rows(path))
+
+
+def test_csv_rows_with_missing_columns(tmp_path):
+    path = _touch(tmp_path / "x.csv", "question,A,B,answer\nq1,a,b,A\nq2,a\n")
+    rows = read_rows(path)
+    assert next(rows) == {"question": "q1", "A": "a", "B": "b", "answer": "A"}
+    with pytest.raises(DatasetError, match=r"x.csv:3: row has 2 of 4 columns"):
+        next(rows)
+
+
+def test_headerless_csv_and_json_list(tmp_path):
+    path = _touch(tmp_path / "m.csv", '"What, is it?",a,b,c,d,B\n')
+    assert list(read_rows(path, ("question", "A", "B", "C", "D", "answer")))[0]["question"] == "What, is it?"
+    path = _touch(tmp_path / "j.json", json.dumps({"data": [{"q": 1}, {"q": 2}]}))
+    assert [r["q"] for r in read_rows(path)] == [1, 2]
+
+
+def test_missing_files_and_local_hub_give_a_hint(tmp_path):
+    task = load_task({"datasets": ["gsm8k"], "dataset_args": {"gsm8k": {"local_path": str(tmp_path)}}})
+    bench = get_benchmark("gsm8k", task)
+    with pytest.raises(DatasetError, match="no data file for subset 'main' split 'test'"):
+        list(iter_split(bench, task, "main", "test"))
+    task = load_task({"datasets": ["gsm8k"], "dataset_hub": "local"})
+    with pytest.raises(DatasetError, match="local_path"):
+        list(iter_split(get_benchmark("gsm8k", task), task, "main", "test"))
+    task = load_task({"datasets": ["gsm8k"], "dataset_args": {"gsm8k": {"local_path": str(tmp_path / "nope")}}})
+    with pytest.raises(DatasetError, match="does not exist"):
+        list(iter_split(get_benchmark("gsm8k", task), task, "main", "test"))
+
+
+def test_hub_without_client_says_how_to_use_local_files():
+    pytest.importorskip  # the hub clients are optional; without them the error must say what to do
+    try:
+        import modelscope  # noqa: F401
+        pytest.skip("modelscope is installed; this checks the message without it")
+    except ImportError:
+        pass
+    task = load_task({"datasets": ["gsm8k"]})
+    with pytest.raises(DatasetError, match=r"evalscope\[hub\].*local_path"):
+        list(iter_split(get_benchmark("gsm8k", task), task, "main", "test"))
+
+
+def test_dataset_dir_mirror(tmp_path):
+    _touch(tmp_path / "gsm8k" / "test.jsonl", json.dumps({"question": "1+1?", "answer": "x #### 2"}) + "\n")
+    task = load_task({"datasets": ["gsm8k"], "dataset_dir": str(tmp_path), "dataset_hub": "local"})
+    rows = list(iter_split(get_benchmark("gsm8k", task), task, "main", "test"))
+    assert rows == [{"question": "1+1?", "answer": "x #### 2"}]
