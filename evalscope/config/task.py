@@ -210,9 +210,9 @@ class TaskConfig(BaseModel):
 
     def to_safe_dict(self) -> dict[str, Any]:
         """The task as plain data with secrets masked (for ``configs/task_config.yaml``)."""
-        data = self.model_dump(mode="json", exclude={"stream", "timeout"})
-        if not isinstance(self.model, (str, type(None))):
-            data["model"] = f"<{type(self.model).__name__} object>"
+        data = self.model_dump(mode="json", exclude={"stream", "timeout", "model"})
+        data = {"model": self.model if isinstance(self.model, (str, type(None))) else
+                f"<{type(self.model).__name__} object>", **data}
         if self.api_key is not None:
             data["api_key"] = "***"
         data["model_args"] = mask_secrets(data.get("model_args", {}))

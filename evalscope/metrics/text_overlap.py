@@ -25,7 +25,7 @@ def _ngrams(tokens: list[str], n: int) -> Counter:
 
 
 def bleu(candidate: list[str], reference: list[str], max_n: int = 4) -> dict[str, float]:
-    """Cumulative BLEU-1..max_n of one sentence pair, with +1 smoothing of empty n-gram matches."""
+    """Cumulative BLEU-1..max_n of one sentence pair; empty higher-order matches are smoothed (1/(total+1))."""
     out: dict[str, float] = {}
     if not candidate or not reference:
         return {f"bleu-{n}": 0.0 for n in range(1, max_n + 1)}
@@ -35,6 +35,8 @@ def bleu(candidate: list[str], reference: list[str], max_n: int = 4) -> dict[str
         cand, ref = _ngrams(candidate, n), _ngrams(reference, n)
         total = max(sum(cand.values()), 1)
         match = sum(min(c, ref[g]) for g, c in cand.items())
+        if n == 1 and match == 0:  # nothing in common: every BLEU-n is 0
+            return {f"bleu-{k}": 0.0 for k in range(1, max_n + 1)}
         precision = match / total if match else 1.0 / (total + 1)
         log_sum += math.log(precision)
         out[f"bleu-{n}"] = bp * math.exp(log_sum / n)
