@@ -8,6 +8,7 @@ request when it is due, with at most ``parallel`` in flight. Bodies are encoded 
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import time
@@ -88,13 +89,22 @@ async def run_once(
             keep_chunk_texts=args.tokenizer_path is not None, debug=args.debug,
         )
         monitor = LoopMonitor()
-        monitor.start()
         offsets = arrival_offsets(len(bodies), args.rate, args.burstiness, args.seed)
-        if offsets is None:
-            records = await _closed_loop(sender, bodies, parallel, args.duration, on_done, origin)
-        else:
-            records = await _open_loop(sender, bodies, offsets, parallel, args.duration, on_done, origin)
-        await monitor.stop()
+        # fewer, later collections: a gen-2 pause in the middle of a run delays every chunk timestamp
+        thresholds = gc.get_threshold()
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(max(thresholds[0], 50_000), 50, 1000)
+        monitor.start()
+        try:
+            if offsets is None:
+                records = await _closed_loop(sender, bodies, parallel, args.duration, on_done, origin)
+            else:
+                records = await _open_loop(sender, bodies, offsets, parallel, args.duration, on_done, origin)
+        finally:
+            await monitor.stop()
+            gc.set_threshold(*thresholds)
+            gc.unfreeze()
     records.sort(key=lambda r: r.request_id)
     if records:
         duration = max(r.end_time or r.send_time for r in records) - min(r.send_time for r in records)

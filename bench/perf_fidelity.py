@@ -1,0 +1,82 @@
+"""How far `evalscope perf`'s TTFT and ITL are from the truth, measured against the mock server.
+
+The mock server (TTFT 100 ms, ITL 10 ms, 64 tokens, streaming) runs pinned to one core, the client
+(`evalscope perf` as a subprocess) to the other. For parallel 1, 64 and 256 it prints the client's
+mean and p99 TTFT and mean ITL next to the values the server reports it applied, and their error.
+
+    .venv/bin/python bench/perf_fidelity.py [--parallel 1 64 256] [--rounds 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from evalscope.perf.metrics import percentile  # noqa: E402
+from evalscope.perf.mock_server import run_in_subprocess  # noqa: E402
+from evalscope.perf.storage import read_db  # noqa: E402
+
+TTFT_MS, ITL_MS, TOKENS = 100.0, 10.0, 64
+
+
+def mean(xs):
+    return sum(xs) / len(xs) if xs else float("nan")
+
+
+def cpus() -> tuple[int, int]:
+    avail = sorted(os.sched_getaffinity(0))
+    return (avail[0], avail[1]) if len(avail) > 1 else (avail[0], avail[0])
+
+
+def one(server, parallel: int, number: int, client_cpu: int, out: Path) -> dict:
+    server.reset()
+    cmd = ["taskset", "-c", str(client_cpu), sys.executable, "-m", "evalscope", "perf", "--url", server.url + "/chat/completions",
+           "--model", "mock", "--parallel", str(parallel), "-n", str(number), "--prompt", "hello", "--stream",
+           "--max-tokens", str(TOKENS), "--outputs-dir", str(out), "--no-timestamp", "--name", f"p{parallel}",
+           "--no-html", "--no-test-connection", "--log-every-n-query", "0"]
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    rows = read_db(out / f"p{parallel}" / f"parallel_{parallel}_number_{number}" / "benchmark_data.db")
+    ok = [r for r in rows if r["success"]]
+    ttft = sorted(r["first_chunk_latency"] * 1000 for r in ok)
+    itl = [x * 1000 for r in ok for x in r["inter_token_latencies"]]
+    applied = [r for r in server.stats(requests=True)["requests"] if r.get("status") == 200]
+    s_ttft = sorted(r["ttft_ms"] for r in applied)
+    s_itl = [r["itl_ms"] for r in applied if r.get("itl_ms") is not None]
+    return {
+        "parallel": parallel, "n": len(ok), "failed": len(rows) - len(ok),
+        "ttft_mean": mean(ttft), "ttft_p99": percentile(ttft, 99), "itl_mean": mean(itl),
+        "s_ttft_mean": mean(s_ttft), "s_ttft_p99": percentile(s_ttft, 99), "s_itl_mean": mean(s_itl),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--parallel", type=int, nargs="+", default=[1, 64, 256])
+    ap.add_argument("--rounds", type=int, default=4, help="requests per stream (number = parallel x rounds, min 20)")
+    a = ap.parse_args()
+    server_cpu, client_cpu = cpus()
+    print(f"mock server on cpu {server_cpu}, client on cpu {client_cpu}; server TTFT {TTFT_MS:g} ms, "
+          f"ITL {ITL_MS:g} ms, {TOKENS} tokens, streaming")
+    header = (f"{'parallel':>8} {'n':>5} | {'TTFT mean':>9} {'true':>7} {'err':>6} | {'TTFT p99':>8} {'true':>7} "
+              f"{'err':>6} | {'ITL mean':>8} {'true':>6} {'err':>6}  (ms)")
+    with run_in_subprocess(cpus=[server_cpu], ttft_ms=TTFT_MS, itl_ms=ITL_MS, output_tokens=TOKENS) as server, \
+            tempfile.TemporaryDirectory() as tmp:
+        print(header)
+        for p in a.parallel:
+            r = one(server, p, max(20, p * a.rounds), client_cpu, Path(tmp))
+            print(f"{p:>8} {r['n']:>5} | {r['ttft_mean']:9.2f} {r['s_ttft_mean']:7.2f} {r['ttft_mean'] - r['s_ttft_mean']:+6.2f} | "
+                  f"{r['ttft_p99']:8.2f} {r['s_ttft_p99']:7.2f} {r['ttft_p99'] - r['s_ttft_p99']:+6.2f} | "
+                  f"{r['itl_mean']:8.3f} {r['s_itl_mean']:6.3f} {r['itl_mean'] - r['s_itl_mean']:+6.3f}"
+                  + (f"  ({r['failed']} failed)" if r["failed"] else ""), flush=True)
+    print("err = client - server-applied. Server-applied TTFT is measured inside the server (arrival of the request "
+          "to the write of its first content chunk); the client's also includes loopback transfer and HTTP parsing.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,134 @@
+"""`evalscope perf` as a subprocess against the mock server: counts, timings, outputs."""
+
+import sqlite3
+
+import pytest
+
+from evalscope.perf.mock_server import run_in_thread
+
+TTFT, ITL, TOKENS = 40.0, 4.0, 8
+
+
+@pytest.fixture(scope="module")
+def server():
+    with run_in_thread(ttft_ms=TTFT, itl_ms=ITL, output_tokens=TOKENS, latency_ms=20) as srv:
+        yield srv
+
+
+@pytest.fixture(autouse=True)
+def _reset(server):
+    server.reset()
+
+
+@pytest.fixture
+def prompts(tmp_path):
+    path = tmp_path / "q.jsonl"
+    path.write_text("".join(f'{{"question": "question number {i}"}}\n' for i in range(7)))
+    return str(path)
+
+
+def test_closed_loop_stream(server, perf, prompts):
+    run = perf("--url", server.url + "/chat/completions", "--model", "mock", "--parallel", "4", "-n", "20",
+               "--dataset", "openqa", "--dataset-path", prompts, "--stream", "--api-key", "sk-secret-123")
+    assert run.rc == 0, run.stderr
+    rows = run.rows(4, 20)
+    assert len(rows) == 20 and all(r["success"] == 1 and r["is_stream"] == 1 for r in rows)
+    assert all(r["completion_tokens"] == TOKENS and r["completion_token_source"] == "usage" for r in rows)
+    assert all(len(r["chunk_times"]) == TOKENS == r["n_chunks"] for r in rows)
+    stats = server.stats()
+    assert stats["by_endpoint"]["chat"] == 21  # 20 + the connection test
+    summary = run.summary(4, 20)
+    assert (summary["Total Requests"], summary["Success Requests"], summary["Failed Requests"]) == (20, 20, 0)
+    applied = stats["applied"]["mean_ttft_ms"]
+    assert TTFT <= summary["Avg TTFT (ms)"] < TTFT + 25
+    assert abs(summary["Avg TTFT (ms)"] - applied) < 15
+    assert abs(summary["Avg ITL (ms)"] - ITL) < 2
+    assert summary["itl_basis"] == "token"
+    args = run.json(4, 20, "benchmark_args.json")
+    assert args["api_key"] == "**********"
+    assert "sk-secret-123" not in (run.run_dir(4, 20) / "benchmark_args.json").read_text()
+    percentiles = run.json(4, 20, "benchmark_percentile.json")
+    assert [p["Percentiles"] for p in percentiles][0] == "min" and "TTFT (ms)" in percentiles[0]
+    assert (run.root / "perf_report.html").read_text().count("<svg") >= 2
+    assert "Avg TTFT (ms)" in run.stderr + run.stdout
+
+
+def test_db_is_json_text_with_evalscope_columns(server, perf, prompts):
+    run = perf("--url", server.url + "/chat/completions", "--model", "m", "-n", "3", "--dataset-path", prompts,
+               "--no-test-connection")
+    assert run.rc == 0, run.stderr
+    con = sqlite3.connect(run.run_dir(1, 3) / "benchmark_data.db")
+    cols = [c[1] for c in con.execute("PRAGMA table_info(result)")]
+    for name in ("request", "start_time", "chunk_times", "success", "response_messages", "completed_time",
+                 "latency", "first_chunk_latency", "n_chunks", "chunk_time", "prompt_tokens",
+                 "completion_tokens", "max_gpu_memory_cost"):
+        assert name in cols
+    request, messages = con.execute("SELECT request, response_messages FROM result").fetchone()
+    assert request.startswith("{") and messages.startswith("[")
+    assert server.stats()["by_endpoint"]["chat"] == 3
+
+
+def test_rate_poisson(server, perf, prompts):
+    run = perf("--url", server.url + "/chat/completions", "--model", "m", "--parallel", "16", "-n", "30",
+               "--rate", "60", "--dataset-path", prompts, "--no-test-connection")
+    assert run.rc == 0, run.stderr
+    rows = run.rows(16, 30)
+    assert len(rows) == 30 and all(r["scheduled_time"] is not None for r in rows)
+    late = [r["start_time"] - r["ready_time"] for r in rows]
+    assert max(late) < 0.05
+    summary = run.summary(16, 30)
+    assert summary["Request Rate (req/s)"] == 60
+    assert summary["self_check"]["send_lateness_ms"]["count"] == 30
+
+
+def test_sweep_and_non_stream(server, perf, prompts):
+    run = perf("--url", server.url + "/chat/completions", "--model", "m", "--parallel", "1", "3", "-n", "3", "6",
+               "--no-stream", "--dataset-path", prompts, "--no-test-connection")
+    assert run.rc == 0, run.stderr
+    assert len(run.rows(1, 3)) == 3 and len(run.rows(3, 6)) == 6
+    s = run.summary(3, 6)
+    assert s["Avg TTFT (ms)"] is None and s["Avg Latency (s)"] >= 0.02
+    assert all(r["is_stream"] == 0 for r in run.rows(3, 6))
+    assert "Sweep" in run.stderr and server.stats()["by_endpoint"]["chat"] == 9
+
+
+def test_completions_url_and_random_without_tokenizer(server, perf):
+    run = perf("--url", server.url + "/completions", "--model", "m", "-n", "5", "--dataset", "random",
+               "--min-prompt-length", "10", "--max-prompt-length", "20", "--no-test-connection")
+    assert run.rc == 0, run.stderr
+    rows = run.rows(1, 5)
+    assert all(10 <= r["prompt_tokens"] <= 20 and r["prompt_token_source"] == "usage" for r in rows)
+    assert "without --tokenizer-path" in run.stderr
+    assert server.stats()["by_endpoint"] == {"completions": 5}
+
+
+def test_speed_benchmark_rejects_chat_url(server, perf):
+    run = perf("--url", server.url + "/chat/completions", "--dataset", "speed_benchmark", "-n", "2")
+    assert run.rc == 2 and "chat endpoint" in run.stderr and "/v1/completions" in run.stderr
+    ok = perf("--url", server.url + "/completions", "--dataset", "speed_benchmark", "-n", "8", "--no-test-connection",
+              "--max-tokens", "4")
+    assert ok.rc == 0, ok.stderr
+    assert "Speed benchmark" in ok.stderr
+
+
+def test_embeddings(server, perf, tmp_path):
+    path = tmp_path / "inputs.txt"
+    path.write_text("alpha beta\ngamma delta epsilon\n")
+    run = perf("--url", server.url, "--api", "openai_embedding", "--model", "e", "--parallel", "2", "-n", "6",
+               "--dataset", "embedding", "--dataset-path", str(path))
+    assert run.rc == 0, run.stderr
+    s = run.summary(2, 6)
+    assert s["Success Requests"] == 6 and s["Input Throughput (tok/s)"] > 0 and s.get("Avg TTFT (ms)") is None
+    assert server.stats()["by_endpoint"]["embeddings"] == 7
+
+
+def test_connection_test_failure_is_clear(perf):
+    run = perf("--url", "http://127.0.0.1:9/v1/chat/completions", "-n", "1", "--prompt", "hi")
+    assert run.rc == 1 and "connection test" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_bad_flags_are_usage_errors(perf, server):
+    run = perf("--url", server.url, "--parallel", "1", "2", "-n", "1", "2", "3")
+    assert run.rc == 2 and "number" in run.stderr
+    run = perf("--url", server.url, "--dataset", "opnqa")
+    assert run.rc == 2 and "openqa" in run.stderr
