@@ -155,10 +155,6 @@ def _hub_rows(benchmark: "Benchmark", task: "TaskConfig", subset: str, split: st
             data = MsDataset.load(dataset_id, subset_name=config or "default", split=split)
     except DatasetError:
         raise
-    except ValueError as exc:
-        if not required and "split" in str(exc).lower():
-            return
-        raise DatasetError(f"{benchmark.name}: {hub} dataset {dataset_id!r} {subset}/{split}: {exc}") from None
     except Exception as exc:  # network failures of the hub clients have many types
         raise DatasetError(
             f"{benchmark.name}: could not load {dataset_id!r} ({subset}/{split}) from {hub}: "
