@@ -25,11 +25,23 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 logger = logging.getLogger(__name__)
+
+
+def expand(value: Optional[str]) -> Optional[str]:
+    """``~`` and ``$VAR``/``${VAR}`` in paths and URLs; an unset variable is an error."""
+    if value is None:
+        return None
+    out = os.path.expandvars(os.path.expanduser(value))
+    match = re.search(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)", out)
+    if match:
+        raise ValueError(f"environment variable {match.group(1)} (in {value!r}) is not set")
+    return out
 
 
 class _Strict(BaseModel):
@@ -69,6 +81,11 @@ class LocalModel(_Strict):
         if v:
             raise ValueError("is_cross_encoder: rerankers are not supported by this RAGEval backend yet")
         return v
+
+    @field_validator("model_name_or_path")
+    @classmethod
+    def _expand_model_name_or_path(cls, v: Optional[str]) -> Optional[str]:
+        return expand(v)
 
     @property
     def report_name(self) -> str:
@@ -113,6 +130,16 @@ class APIModel(_Strict):
             raise ValueError("is_cross_encoder: API rerankers are not supported by this RAGEval backend yet")
         return v
 
+    @field_validator("api_key", mode="before")
+    @classmethod
+    def _expand_api_key(cls, v: Any) -> Any:
+        return expand(v) if isinstance(v, str) and "$" in v else v
+
+    @field_validator("api_base")
+    @classmethod
+    def _expand_api_base(cls, v: Optional[str]) -> Optional[str]:
+        return expand(v)
+
     @property
     def report_name(self) -> str:
         return self.name or self.model_name
@@ -142,6 +169,11 @@ class CustomTask(_Strict):
     """STS: the highest gold score."""
     languages: list[str] = Field(default_factory=lambda: ["eng-Latn"])
     """Languages of the data (ISO 639-3 + script), for MTEB's metadata."""
+
+    @field_validator("data_path")
+    @classmethod
+    def _expand_data_path(cls, v: Optional[str]) -> Optional[str]:
+        return expand(v)
 
 
 class EvalSection(_Strict):
@@ -188,6 +220,16 @@ class EvalSection(_Strict):
         if isinstance(tasks, list):
             data["custom_tasks"] = [{"data_path": t, "name": _name_of(t)} if isinstance(t, str) else t for t in tasks]
         return data
+
+    @field_validator("local_data")
+    @classmethod
+    def _expand_paths(cls, v: dict[str, str]) -> dict[str, str]:
+        return {k: expand(p) for k, p in v.items()}
+
+    @field_validator("output_folder")
+    @classmethod
+    def _expand_output_folder(cls, v: Optional[str]) -> Optional[str]:
+        return expand(v)
 
     @model_validator(mode="after")
     def _something_to_do(self) -> "EvalSection":

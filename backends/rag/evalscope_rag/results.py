@@ -17,6 +17,7 @@ numeric sub-score; each metric has one subset per split (``<split>`` or ``<split
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +43,19 @@ def subset_name(split: str, hf_subset: str) -> str:
 
 
 def _numeric(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    """A finite number (MTEB reports NaN for undefined sub-scores, e.g. nAUC on tiny data)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with NaN/inf replaced by ``None`` (reports are strict JSON)."""
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def raw_to_report(raw: dict[str, Any], model_name: str, backend: str = "RAGEval") -> Report:
@@ -85,7 +98,7 @@ def raw_to_report(raw: dict[str, Any], model_name: str, backend: str = "RAGEval"
             "main_score_name": raw.get("main_score"),
             "mteb_version": raw.get("mteb_version"),
             "evaluation_time": raw.get("evaluation_time"),
-            "scores": raw["scores"],
+            "scores": _finite(raw["scores"]),
         },
     )
 
