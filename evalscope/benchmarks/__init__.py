@@ -27,7 +27,7 @@ def get_benchmark(name: str, task: "TaskConfig") -> "Benchmark":
         raise ConfigError(f"datasets: {exc}") from None
     try:
         benchmark = cls(task.dataset_args_for(name), seed=task.seed)
-        benchmark.few_shot_num  # validates the bound
+        _ = benchmark.few_shot_num  # validates the bound
     except ValueError as exc:
         raise ConfigError(f"dataset_args.{name}: {exc}") from None
     for metric in benchmark.metric_list:

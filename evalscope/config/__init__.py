@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Union
+from typing import Union
 
 from evalscope.config.errors import validate
 from evalscope.config.generation import GenerationConfig

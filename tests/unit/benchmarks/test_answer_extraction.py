@@ -7,8 +7,8 @@ from evalscope.benchmarks import get_benchmark
 from evalscope.benchmarks.gsm8k import extract_number
 from evalscope.benchmarks.multiple_choice import extract_choice, normalize_label
 from evalscope.config import load_task
-from evalscope.filters import apply_filters, build_filters
 from evalscope.errors import ConfigError
+from evalscope.filters import apply_filters, build_filters
 
 
 @pytest.mark.parametrize("text,expected", [

@@ -71,7 +71,7 @@ def test_missing_files_and_local_hub_give_a_hint(tmp_path):
 
 
 def test_hub_without_client_says_how_to_use_local_files():
-    pytest.importorskip  # the hub clients are optional; without them the error must say what to do
+    # the hub clients are optional; without them the error must say what to do
     try:
         import modelscope  # noqa: F401
         pytest.skip("modelscope is installed; this checks the message without it")

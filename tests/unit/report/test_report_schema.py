@@ -1,9 +1,9 @@
 import pytest
 
+from evalscope.errors import EvalscopeError
 from evalscope.report import Category, Metric, Report, Subset
 from evalscope.report.io import read_report, write_report
 from evalscope.report.table import score_table
-from evalscope.errors import EvalscopeError
 
 
 def _report():
