@@ -83,7 +83,19 @@ def _run_dir(task: TaskConfig) -> RunDir:
         check_resumable(task, RunDir(root))
         return RunDir(root)
     base = Path(task.work_dir).expanduser()
-    return RunDir(base if task.no_timestamp else base / timestamp())
+    if task.no_timestamp:
+        if any((base / "predictions").rglob("*.jsonl")):
+            raise ConfigError(
+                f"work_dir {str(base)!r} already holds a run (no_timestamp is set); resume it with "
+                f"--use-cache {base}, or choose another work_dir"
+            )
+        return RunDir(base)
+    root = base / timestamp()
+    suffix = 1
+    while root.exists():  # two runs started in the same second get their own directories
+        root = base / f"{timestamp()}_{suffix}"
+        suffix += 1
+    return RunDir(root)
 
 
 def _identity(data: dict[str, Any]) -> dict[str, Any]:

@@ -118,3 +118,23 @@ def test_task_config_yaml_round_trips_with_secrets_masked(tmp_path):
         again = run_cli("eval", "--config", str(saved), "--work-dir", str(tmp_path / "b"))
         assert again.returncode == 0, again.stderr
     assert read_report(only_run_dir(tmp_path / "b"), "mock-model", "demo_arith")["metrics"][0]["score"] == 1.0
+
+
+def test_no_timestamp_never_mixes_into_an_existing_run(tmp_path):
+    args = ["eval", "--datasets", "demo_arith", "--limit", "2", "--no-timestamp", "--work-dir", str(tmp_path)]
+    first = run_cli(*args)
+    assert first.returncode == 0, first.stderr
+    assert (tmp_path / "reports" / "mock-model" / "demo_arith.json").exists()
+    second = run_cli(*args)
+    assert second.returncode == 2
+    assert "already holds a run" in second.stderr and "--use-cache" in second.stderr
+    resumed = run_cli(*args, "--use-cache", str(tmp_path))
+    assert resumed.returncode == 0, resumed.stderr
+
+
+def test_runs_started_in_the_same_second_get_their_own_directories(tmp_path):
+    from evalscope.run import run_task
+
+    for _ in range(3):
+        run_task({"datasets": ["demo_arith"], "limit": 1, "work_dir": str(tmp_path)})
+    assert len([d for d in tmp_path.iterdir() if d.is_dir()]) == 3
