@@ -60,8 +60,9 @@ class LocalModel(_Strict):
     """Rerankers (two-stage evaluation) are not supported yet; must be false."""
     pooling_mode: Optional[str] = None
     """Replace the model's pooling: cls, lasttoken, max, mean, mean_sqrt_len_tokens, weightedmean."""
-    max_seq_length: Optional[int] = Field(default=512, ge=1)
-    """Tokens per text; longer texts are truncated."""
+    max_seq_length: Optional[int] = Field(default=None, ge=1)
+    """Tokens per text, longer texts are truncated; unset keeps the model's own limit (EvalScope
+    sets 512, which silently lengthens models trained on 256 tokens such as all-MiniLM-L6-v2)."""
     prompt: Optional[str] = None
     """Prefix for queries (retrieval tasks)."""
     prompts: Optional[dict[str, str]] = None

@@ -91,3 +91,26 @@ def test_multilingual_subsets_are_subsets():
     report = raw_to_report(raw, "m")
     assert [s.name for s in report.metrics[0].categories[0].subsets] == ["test/en", "test/de"]
     assert report.score == pytest.approx(0.65)
+
+
+def test_nan_sub_scores_are_left_out_and_extra_is_strict_json():
+    import json
+
+    from evalscope_rag.results import raw_to_report
+
+    raw = {**RAW, "scores": {"test": [{"hf_subset": "default", "main_score": 0.9, "nauc_x": float("nan")}]}}
+    report = raw_to_report(raw, "m")
+    assert [m.name for m in report.metrics] == ["main_score"]
+    assert report.extra["scores"]["test"][0]["nauc_x"] is None
+    json.loads(json.dumps(report.model_dump(mode="json"), allow_nan=False))
+
+
+def test_paths_and_keys_expand_environment_variables(monkeypatch):
+    monkeypatch.setenv("RAG_TEST_DIR", "/data")
+    monkeypatch.setenv("RAG_TEST_KEY", "sk-env")
+    cfg = parse({"tool": "MTEB", "models": [{"model_name": "m", "api_base": "http://127.0.0.1:1/v1", "api_key": "${RAG_TEST_KEY}"}],
+                 "eval": {"local_data": {"STSBenchmark": "${RAG_TEST_DIR}/sts.csv"}}})
+    assert cfg.eval.local_data["STSBenchmark"] == "/data/sts.csv"
+    assert cfg.models[0].api_key.get_secret_value() == "sk-env"
+    with pytest.raises(ConfigError, match="RAG_TEST_UNSET"):
+        parse({"tool": "MTEB", "models": [{"model_name_or_path": "${RAG_TEST_UNSET}/m"}], "eval": {"task_names": ["a"]}})
