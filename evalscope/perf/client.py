@@ -22,6 +22,9 @@ from evalscope.wire.sse import SSEDecoder
 
 logger = logging.getLogger(__name__)
 
+# the C scanner behind json.loads, without its wrappers: (object, end index) of one JSON value
+_SCAN = json.JSONDecoder().scan_once
+
 
 class Sender:
     """Sends bodies to one URL over one ``aiohttp`` session; failures become records, never exceptions."""
@@ -102,41 +105,51 @@ class Sender:
         decoder = SSEDecoder()
         parse = self.api.parse_event
         origin = self.origin
-        loads = json.loads
+        scan = _SCAN
+        add_time, add_text = chunk_times.append, texts.append
+        events = 0
         async for raw in resp.content.iter_any():
             now = perf_counter() - origin
-            for event in decoder.feed(raw):
-                error = self._event(event.data, now, parse, loads, chunk_times, texts, reasoning, state)
-                if error:
-                    return error
+            for data in decoder.feed_data(raw):
+                events += 1
+                if data == "[DONE]":
+                    state["done"] = True
+                    continue
+                try:
+                    obj, end = scan(data, 0)
+                    if end != len(data) and data[end:].strip():
+                        raise ValueError("extra data after the JSON object")
+                    content, think, usage, finish = parse(obj)
+                except (StopIteration, ValueError, AttributeError, TypeError, KeyError, IndexError) as exc:
+                    state["events"] = events
+                    return f"malformed JSON in stream: {type(exc).__name__}: {data[:120]!r}"
+                if content or think:
+                    add_time(now)
+                    add_text(content)
+                    if think:
+                        reasoning.append(think)
+                if usage:
+                    state["usage"] = usage
+                if finish:
+                    state["finish"] = finish
+        state["events"] = events
         now = perf_counter() - origin
-        for event in decoder.finish():
-            error = self._event(event.data, now, parse, loads, chunk_times, texts, reasoning, state)
-            if error:
-                return error
+        for event in decoder.finish():  # a last event the server did not end with a blank line
+            state["events"] += 1
+            if event.data == "[DONE]":
+                state["done"] = True
+                continue
+            try:
+                content, think, usage, finish = parse(json.loads(event.data))
+            except (ValueError, AttributeError, TypeError, KeyError, IndexError) as exc:
+                return f"malformed JSON in stream: {type(exc).__name__}: {event.data[:120]!r}"
+            if content or think:
+                add_time(now)
+                add_text(content)
+            state["usage"] = usage or state["usage"]
+            state["finish"] = finish or state["finish"]
         if not state["done"]:
             return "stream ended without [DONE]"
-        return None
-
-    @staticmethod
-    def _event(data, now, parse, loads, chunk_times, texts, reasoning, state) -> Optional[str]:
-        state["events"] += 1
-        if data == "[DONE]":
-            state["done"] = True
-            return None
-        try:
-            content, think, usage, finish = parse(loads(data))
-        except (ValueError, AttributeError, TypeError, KeyError, IndexError) as exc:
-            return f"malformed JSON in stream: {exc}: {data[:120]!r}"
-        if content or think:
-            chunk_times.append(now)
-            texts.append(content)
-            if think:
-                reasoning.append(think)
-        if usage:
-            state["usage"] = usage
-        if finish:
-            state["finish"] = finish
         return None
 
     async def _read_body(self, resp, chunk_times, texts, reasoning, state) -> Optional[str]:

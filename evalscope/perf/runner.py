@@ -33,7 +33,7 @@ logger = logging.getLogger(__name__)
 class RunResult:
     parallel: int
     number: int
-    records: list[RequestRecord]
+    records: list[RequestRecord] = field(repr=False)
     wall_origin: float
     """Epoch seconds at time 0 of the records."""
     duration: float

@@ -155,12 +155,11 @@ async def _respond_stream(request, state: State, entry, endpoint, rid, model, re
     pending = bytearray(b"".join(chunks))
     drop_after = fault.after_chunks if fault is not None and fault.kind == "drop" else None
     groups = [pieces[k : k + step] for k in range(0, len(pieces), step)]
+    if ttft <= 0 and itl <= 0 and fault is None:  # zero latency: one write (capacity benches)
+        return await _stream_at_once(response, state, entry, writer, pending, groups, body, prompt_tokens, reply, t0)
     unflushed = 0
     for j, group in enumerate(groups):
-        if endpoint == "chat" and len({r for _, r in group}) > 1:
-            data = b"".join(writer.piece(t, r) for t, r in group)
-        else:
-            data = writer.piece("".join(t for t, _ in group), group[0][1])
+        data = _render(writer, group)
         deadline = t0 + ttft + j * itl
         if pending and deadline > _now():
             await response.write(bytes(pending))
@@ -206,6 +205,29 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
 
 async def completions(request: web.Request) -> web.StreamResponse:
     return await completion(request, "completions")
+
+
+def _render(writer: ChunkWriter, group) -> bytes:
+    if len(group) == 1:
+        return writer.piece(group[0][0], group[0][1])
+    if writer.endpoint == "chat" and len({r for _, r in group}) > 1:
+        return b"".join(writer.piece(t, r) for t, r in group)
+    return writer.piece("".join(t for t, _ in group), group[0][1])
+
+
+async def _stream_at_once(response, state: State, entry, writer, pending, groups, body, prompt_tokens, reply, t0):
+    data = bytes(pending) + b"".join(_render(writer, g) for g in groups)
+    now = _now()
+    n_out = sum(len(g) for g in groups)
+    entry.update(completion_tokens=n_out, prompt_tokens=prompt_tokens, status=200, ttft_ms=_ms(now - t0),
+                 itl_ms=0.0 if len(groups) > 1 else None, latency_ms=_ms(now - t0))
+    data += writer.final(reply.finish_reason, {"mock": {k: entry.get(k) for k in ("ttft_ms", "itl_ms", "latency_ms")}})
+    if (body.get("stream_options") or {}).get("include_usage"):
+        data += writer.usage(prompt_tokens, n_out)
+    await response.write(data + DONE)
+    state.record(entry)
+    await response.write_eof()
+    return response
 
 
 def _embedding(text: str, dim: int) -> list[float]:

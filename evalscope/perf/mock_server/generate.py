@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Optional
 
 from evalscope.perf.mock_server.config import MockServerConfig, Rule
@@ -116,43 +117,48 @@ def full_response(endpoint: str, rid: str, model: str, reply: Reply, prompt_toke
     }
 
 
+@lru_cache(maxsize=65536)
+def _quoted(text: str) -> bytes:
+    return json.dumps(text).encode()
+
+
 class ChunkWriter:
-    """Pre-rendered SSE chunk templates of one streamed response (only the piece is JSON-encoded)."""
+    """Pre-rendered SSE chunk templates of one streamed response (only the piece is JSON-encoded, cached)."""
 
     def __init__(self, endpoint: str, rid: str, model: str) -> None:
         self.endpoint = endpoint
         obj = "chat.completion.chunk" if endpoint == "chat" else "text_completion"
+        created = int(time.time())
         self._head = (
-            '{"id":%s,"object":"%s","created":%d,"model":%s,"choices":[{"index":0,'
-            % (json.dumps(rid), obj, int(time.time()), json.dumps(model))
-        )
-        self._base = {"id": rid, "object": obj, "created": int(time.time()), "model": model}
+            'data: {"id":%s,"object":"%s","created":%d,"model":%s,"choices":[{"index":0,'
+            % (json.dumps(rid), obj, created, json.dumps(model))
+        ).encode()
+        self._base = b'data: {"id":%s,"object":"%s","created":%d,"model":%s,' % (
+            json.dumps(rid).encode(), obj.encode(), created, json.dumps(model).encode())
+        if endpoint == "chat":
+            self._content = self._head + b'"delta":{"content":'
+            self._reasoning = self._head + b'"delta":{"reasoning_content":'
+            self._tail = b'},"finish_reason":null}]}\n\n'
+        else:
+            self._content = self._reasoning = self._head + b'"text":'
+            self._tail = b',"finish_reason":null,"logprobs":null}]}\n\n'
 
     def role(self) -> bytes:
-        return self._event('"delta":{"role":"assistant","content":""},"finish_reason":null}]}')
+        return self._head + b'"delta":{"role":"assistant","content":""},"finish_reason":null}]}\n\n'
 
     def piece(self, text: str, reasoning: bool = False) -> bytes:
-        if self.endpoint == "chat":
-            key = "reasoning_content" if reasoning else "content"
-            return self._event('"delta":{"%s":%s},"finish_reason":null}]}' % (key, json.dumps(text)))
-        return self._event('"text":%s,"finish_reason":null,"logprobs":null}]}' % json.dumps(text))
+        return (self._reasoning if reasoning else self._content) + _quoted(text) + self._tail
 
     def final(self, finish_reason: str, extra: dict[str, Any]) -> bytes:
-        choice: dict[str, Any] = {"index": 0, "finish_reason": finish_reason}
-        if self.endpoint == "chat":
-            choice["delta"] = {}
-        else:
-            choice["text"] = ""
-        return self.raw({**self._base, "choices": [choice], **extra})
+        delta = b'"delta":{}' if self.endpoint == "chat" else b'"text":""'
+        return (self._head + delta + b',"finish_reason":' + _quoted(finish_reason) + b"}]"
+                + b"".join(b"," + _quoted(k) + b":" + json.dumps(v).encode() for k, v in extra.items()) + b"}\n\n")
 
     def usage(self, prompt_tokens: int, completion_tokens: int) -> bytes:
-        return self.raw({**self._base, "choices": [], "usage": usage(prompt_tokens, completion_tokens)})
+        return self._base + b'"choices":[],"usage":' + json.dumps(usage(prompt_tokens, completion_tokens)).encode() + b"}\n\n"
 
     def raw(self, obj: Any) -> bytes:
         return b"data: " + json.dumps(obj).encode() + b"\n\n"
-
-    def _event(self, tail: str) -> bytes:
-        return ("data: " + self._head + tail + "\n\n").encode()
 
 
 DONE = b"data: [DONE]\n\n"

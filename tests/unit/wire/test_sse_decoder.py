@@ -72,3 +72,14 @@ def test_feed_returns_only_completed_events():
     assert d.feed(b"tial\n") == []
     assert [e.data for e in d.feed(b"\n")] == ["partial"]
     assert d.finish() == []
+
+
+@pytest.mark.parametrize("size", [1, 3, 17, 1000])
+def test_feed_data_matches_feed(size):
+    raw = STREAM + b": comment\nevent: x\nid: 1\ndata: a\r\ndata: b\r\n\r\n"
+    d = SSEDecoder()
+    datas = []
+    for i in range(0, len(raw), size):
+        datas += d.feed_data(raw[i : i + size])
+    datas += [e.data for e in d.finish()]
+    assert datas == [e.data for e in decode([raw])]
