@@ -34,6 +34,8 @@ def _install(args: argparse.Namespace) -> int:
     source = args.source or repo_root()
     if source is None:
         raise UsageError("cannot locate the repository's files; pass --source REPO_DIR (holding backends/)")
+    if envs.is_installed(spec.env) and not args.force:
+        raise UsageError(f"{envs.env_dir(spec.env)} already exists; add --force to re-create it")
     print(f"creating {envs.env_dir(spec.env)} for {spec.name} from {source} ...", flush=True)
     info = envs.install(spec, Path(source).resolve(), editable=args.editable, force=args.force,
                         extra=tuple(args.extra))

@@ -117,3 +117,18 @@ def test_backend_list_and_help_stay_light():
             "print(heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_install_needs_the_repository_files(tmp_path, monkeypatch):
+    monkeypatch.setenv(envs.BACKENDS_DIR_ENV, str(tmp_path / "envs"))
+    with pytest.raises(UsageError, match="pass --source"):
+        envs.install(SPEC, tmp_path)
+    assert not envs.is_installed("fake")
+
+
+def test_backend_cli_names_the_known_backends():
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-m", "evalscope.cli.main", "backend", "install", "nope"],
+                          capture_output=True, text=True)
+    assert done.returncode == 2 and "Valid: rag" in done.stderr
