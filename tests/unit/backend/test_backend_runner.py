@@ -131,4 +131,4 @@ def test_backend_cli_names_the_known_backends():
 
     done = subprocess.run([sys.executable, "-m", "evalscope.cli.main", "backend", "install", "nope"],
                           capture_output=True, text=True)
-    assert done.returncode == 2 and "Valid: rag" in done.stderr
+    assert done.returncode == 2 and "unknown backend" in done.stderr and "rag" in done.stderr
