@@ -124,3 +124,19 @@ def test_arc_and_ceval(tmp_path):
     assert subsets == expected
     ceval = read_report(run_dir, "mock-model", "ceval")["metrics"][0]
     assert ceval["score"] == 0.75 and ceval["num"] == 16
+
+
+def test_plain_completions_endpoint(tmp_path):
+    from evalscope.benchmarks.demo_arith import demo_rows
+
+    rules = [{"contains": r["question"], "reply": f" {r['answer']}"} for r in demo_rows()[:10]]
+    with run_in_thread(script=rules) as server:
+        for stream in (False, True):
+            result = run_cli("eval", "--model", "mock-model", "--api-url", server.url + "/completions",
+                             "--datasets", "demo_arith", "--limit", "10", "--work-dir", str(tmp_path / str(stream)),
+                             *(["--stream"] if stream else []))
+            assert result.returncode == 0, result.stderr
+            report = read_report(only_run_dir(tmp_path / str(stream)), "mock-model", "demo_arith")
+            assert report["metrics"][0]["score"] == 1.0
+        stats = server.stats()
+    assert stats["by_endpoint"] == {"completions": 20}
