@@ -105,3 +105,28 @@ def test_python_api_takes_a_model_object_and_a_list_of_tasks(tmp_path):
     assert results[0]["demo_arith"].score == 1.0
     assert results[1]["demo_arith"].score == 0.0  # the mock model's fixed reply
     assert results[0]["demo_arith"].model_name == "calc"
+
+
+def test_repeats_ask_each_sample_again_and_count_every_answer(tmp_path):
+    from collections import Counter
+
+    from evalscope import run_task
+    from evalscope.benchmarks.demo_arith import demo_rows
+    from evalscope.models import ModelOutput
+
+    answers = {r["question"]: r["answer"] for r in demo_rows()}
+    seen = Counter()
+
+    class FirstTimeRight:
+        model_name = "first-time-right"
+
+        async def generate(self, messages, config):
+            question = messages[-1].content.split("\n")[0]
+            seen[question] += 1
+            return ModelOutput(content=answers[question] if seen[question] == 1 else "0")
+
+    reports = run_task({"model": FirstTimeRight(), "datasets": ["demo_arith"], "limit": 3, "repeats": 3,
+                        "work_dir": str(tmp_path)})
+    report = reports["demo_arith"]
+    assert report.num == 9 and report.score == round(1 / 3, 4)
+    assert sorted(seen.values()) == [3, 3, 3]
