@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional, Union
+from typing import Any, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
@@ -39,6 +39,8 @@ class PerfArgs(BaseModel):
     read_timeout: Optional[float] = None
     total_timeout: Optional[float] = 6 * 60 * 60
     no_test_connection: bool = False
+    transport: Literal["auto", "fast", "aiohttp"] = "auto"
+    """``auto``: the built-in HTTP/1.1 client for ``http://`` URLs, aiohttp for ``https://``."""
 
     # load
     parallel: list[int] = Field(default_factory=lambda: [1])

@@ -16,8 +16,6 @@ from dataclasses import dataclass, field
 from time import perf_counter
 from typing import Any, Callable, Optional
 
-import aiohttp
-
 from evalscope.errors import RunFailed
 from evalscope.perf.apis.base import ApiPlugin
 from evalscope.perf.arguments import PerfArgs
@@ -44,12 +42,12 @@ class RunResult:
     rate: Optional[float] = None
 
 
-def _session(args: PerfArgs, parallel: int) -> aiohttp.ClientSession:
-    timeout = aiohttp.ClientTimeout(
-        total=args.total_timeout, sock_connect=args.connect_timeout, sock_read=args.read_timeout
+def _sender(args: PerfArgs, api: ApiPlugin, stream: bool, origin: float, parallel: int, **kw) -> Sender:
+    return Sender(
+        args.endpoint_url, args.request_headers(), api, stream, origin, connect_timeout=args.connect_timeout,
+        read_timeout=args.read_timeout, total_timeout=args.total_timeout, parallel=parallel,
+        transport=args.transport, **kw,
     )
-    connector = aiohttp.TCPConnector(limit=max(parallel, 1) + 8, ttl_dns_cache=300, enable_cleanup_closed=True)
-    return aiohttp.ClientSession(connector=connector, timeout=timeout, auto_decompress=True)
 
 
 async def check_connection(args: PerfArgs, api: ApiPlugin, body: dict[str, Any]) -> None:
@@ -59,9 +57,11 @@ async def check_connection(args: PerfArgs, api: ApiPlugin, body: dict[str, Any])
     probe.pop("stream_options", None)
     if not api.embedding:
         probe["max_tokens"] = 1
-    async with _session(args, 1) as session:
-        sender = Sender(session, args.endpoint_url, args.request_headers(), api, False, perf_counter())
+    sender = _sender(args, api, False, perf_counter(), 1)
+    try:
         record = await sender.send(-1, json.dumps(probe).encode(), 0.0)
+    finally:
+        await sender.close()
     if not record.success:
         raise RunFailed(
             f"connection test to {args.endpoint_url} failed: {record.error} "
@@ -77,34 +77,33 @@ async def run_once(
     on_done: Optional[Callable[[RequestRecord], None]] = None,
     warmup: Optional[list[bytes]] = None,
 ) -> RunResult:
-    async with _session(args, parallel) as session:
-        if warmup:
-            origin = perf_counter()
-            sender = Sender(session, args.endpoint_url, args.request_headers(), api, args.stream, origin)
-            await _closed_loop(sender, warmup, parallel, None, None, origin)
+    if warmup:
         origin = perf_counter()
-        wall_origin = time.time() - (perf_counter() - origin)
-        sender = Sender(
-            session, args.endpoint_url, args.request_headers(), api, args.stream, origin,
-            keep_chunk_texts=args.tokenizer_path is not None, debug=args.debug,
-        )
-        monitor = LoopMonitor()
-        offsets = arrival_offsets(len(bodies), args.rate, args.burstiness, args.seed)
-        # fewer, later collections: a gen-2 pause in the middle of a run delays every chunk timestamp
-        thresholds = gc.get_threshold()
-        gc.collect()
-        gc.freeze()
-        gc.set_threshold(max(thresholds[0], 50_000), 50, 1000)
-        monitor.start()
-        try:
-            if offsets is None:
-                records = await _closed_loop(sender, bodies, parallel, args.duration, on_done, origin)
-            else:
-                records = await _open_loop(sender, bodies, offsets, parallel, args.duration, on_done, origin)
-        finally:
-            await monitor.stop()
-            gc.set_threshold(*thresholds)
-            gc.unfreeze()
+        sender = _sender(args, api, args.stream, origin, parallel)
+        await _closed_loop(sender, warmup, parallel, None, None, origin)
+        await sender.close()
+    origin = perf_counter()
+    wall_origin = time.time() - (perf_counter() - origin)
+    sender = _sender(args, api, args.stream, origin, parallel,
+                     keep_chunk_texts=args.tokenizer_path is not None, debug=args.debug)
+    monitor = LoopMonitor()
+    offsets = arrival_offsets(len(bodies), args.rate, args.burstiness, args.seed)
+    # fewer, later collections: a gen-2 pause in the middle of a run delays every chunk timestamp
+    thresholds = gc.get_threshold()
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(max(thresholds[0], 50_000), 50, 1000)
+    monitor.start()
+    try:
+        if offsets is None:
+            records = await _closed_loop(sender, bodies, parallel, args.duration, on_done, origin)
+        else:
+            records = await _open_loop(sender, bodies, offsets, parallel, args.duration, on_done, origin)
+    finally:
+        await monitor.stop()
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
+        await sender.close()
     records.sort(key=lambda r: r.request_id)
     if records:
         duration = max(r.end_time or r.send_time for r in records) - min(r.send_time for r in records)

@@ -27,9 +27,11 @@ def prompts(tmp_path):
     return str(path)
 
 
-def test_closed_loop_stream(server, perf, prompts):
+@pytest.mark.parametrize("transport", ["auto", "aiohttp"])
+def test_closed_loop_stream(server, perf, prompts, transport):
     run = perf("--url", server.url + "/chat/completions", "--model", "mock", "--parallel", "4", "-n", "20",
-               "--dataset", "openqa", "--dataset-path", prompts, "--stream", "--api-key", "sk-secret-123")
+               "--dataset", "openqa", "--dataset-path", prompts, "--stream", "--api-key", "sk-secret-123",
+               "--transport", transport)
     assert run.rc == 0, run.stderr
     rows = run.rows(4, 20)
     assert len(rows) == 20 and all(r["success"] == 1 and r["is_stream"] == 1 for r in rows)
@@ -81,9 +83,10 @@ def test_rate_poisson(server, perf, prompts):
     assert summary["self_check"]["send_lateness_ms"]["count"] == 30
 
 
-def test_sweep_and_non_stream(server, perf, prompts):
+@pytest.mark.parametrize("transport", ["fast", "aiohttp"])
+def test_sweep_and_non_stream(server, perf, prompts, transport):
     run = perf("--url", server.url + "/chat/completions", "--model", "m", "--parallel", "1", "3", "-n", "3", "6",
-               "--no-stream", "--dataset-path", prompts, "--no-test-connection")
+               "--no-stream", "--dataset-path", prompts, "--no-test-connection", "--transport", transport)
     assert run.rc == 0, run.stderr
     assert len(run.rows(1, 3)) == 3 and len(run.rows(3, 6)) == 6
     s = run.summary(3, 6)

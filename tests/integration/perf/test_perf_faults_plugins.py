@@ -22,12 +22,14 @@ def faulty():
         yield srv
 
 
-def test_faults_are_recorded(faulty, perf, tmp_path):
+@pytest.mark.parametrize("transport", ["fast", "aiohttp"])
+def test_faults_are_recorded(faulty, perf, tmp_path, transport):
+    faulty.reset()
     path = tmp_path / "p.txt"
     path.write_text("ok one\ndrop me\nok two\nnodone here\nbadjson please\nlimit me\nboom now\nslow down\n")
     run = perf("--url", faulty.url + "/chat/completions", "--model", "m", "--parallel", "4", "-n", "8",
                "--dataset", "line_by_line", "--dataset-path", str(path), "--no-test-connection",
-               "--read-timeout", "1")
+               "--read-timeout", "1", "--transport", transport, name=transport)
     assert run.rc == 0, run.stderr
     rows = {r["request_id"]: r for r in run.rows(4, 8)}
     assert len(rows) == 8

@@ -1,0 +1,279 @@
+"""A minimal HTTP/1.1 client on asyncio protocols, for plain ``http://`` targets.
+
+Why: with ``aiohttp`` every network read wakes the request's task through a ``StreamReader``; at a
+few hundred streams that per-chunk cost, not the server, dominates a client core, and each chunk's
+timestamp waits for the wake-up. Here ``data_received`` timestamps the bytes and feeds them straight
+to the ``ResponseParser``: one callback per read, no task switch. Supports keep-alive, chunked and
+``Content-Length`` bodies, and close-delimited bodies; no TLS, proxies or compression (``https``
+targets use ``aiohttp``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from time import perf_counter
+from typing import Optional
+from urllib.parse import urlsplit
+
+from evalscope.perf.response import ResponseParser
+
+_HEAD_END = b"\r\n\r\n"
+
+
+class _Exchange:
+    """One request/response on a connection: the HTTP framing state machine."""
+
+    __slots__ = ("parser", "origin", "future", "status", "head", "chunked", "remaining", "need_crlf", "trailers",
+                 "cbuf", "error_body", "keep_alive", "got_bytes", "last_data", "until_close")
+
+    def __init__(self, parser: ResponseParser, origin: float, future: asyncio.Future) -> None:
+        self.parser, self.origin, self.future = parser, origin, future
+        self.status: Optional[int] = None
+        self.head = bytearray()
+        self.chunked = False
+        self.remaining = 0
+        self.need_crlf = False
+        self.trailers = False
+        self.cbuf = b""
+        self.error_body = bytearray()
+        self.keep_alive = True
+        self.got_bytes = False
+        self.last_data = perf_counter()
+        self.until_close = False
+
+    def on_data(self, data: bytes, now: float) -> None:
+        self.got_bytes = True
+        self.last_data = now
+        if self.status is None:
+            self.head += data
+            end = self.head.find(_HEAD_END)
+            if end < 0:
+                return
+            rest = bytes(self.head[end + 4 :])
+            self._parse_head(bytes(self.head[:end]))
+            if self.future.done():
+                return
+            data = rest
+            if not data:
+                if not self.chunked and not self.until_close and self.remaining == 0:
+                    self._complete(now)
+                return
+        if self.chunked:
+            self._chunked(data, now)
+        else:
+            self._body(data, now)
+            if not self.until_close:
+                self.remaining -= len(data)
+                if self.remaining <= 0:
+                    self._complete(now)
+
+    def _parse_head(self, head: bytes) -> None:
+        lines = head.split(b"\r\n")
+        try:
+            version, code = lines[0].split(b" ", 2)[:2]
+            self.status = int(code)
+        except ValueError:
+            self._fail("malformed HTTP response: " + repr(lines[0][:80]))
+            return
+        length = None
+        for line in lines[1:]:
+            name, _, value = line.partition(b":")
+            name = name.strip().lower()
+            value = value.strip()
+            if name == b"content-length":
+                length = int(value)
+            elif name == b"transfer-encoding" and b"chunked" in value.lower():
+                self.chunked = True
+            elif name == b"connection" and value.lower() == b"close":
+                self.keep_alive = False
+        if version == b"HTTP/1.0":
+            self.keep_alive = False
+        if not self.chunked:
+            if length is None:
+                self.until_close, self.keep_alive = True, False
+            else:
+                self.remaining = length
+
+    def _body(self, piece: bytes, now: float) -> None:
+        if self.status == 200:
+            self.parser.feed(piece, now - self.origin)
+        elif len(self.error_body) < 2000:
+            self.error_body += piece
+
+    def _chunked(self, data: bytes, now: float) -> None:
+        buf = self.cbuf + data if self.cbuf else data
+        pos, n = 0, len(buf)
+        while True:
+            if self.remaining:
+                take = min(self.remaining, n - pos)
+                if take:
+                    self._body(buf[pos : pos + take], now)
+                    pos += take
+                    self.remaining -= take
+                if self.remaining:
+                    break
+                self.need_crlf = True
+            if self.need_crlf:
+                if n - pos < 2:
+                    break
+                pos += 2
+                self.need_crlf = False
+            i = buf.find(b"\r\n", pos)
+            if i < 0:
+                break
+            line = buf[pos:i]
+            pos = i + 2
+            if self.trailers:
+                if not line:
+                    self.cbuf = b""
+                    self._complete(now)
+                    return
+                continue
+            try:
+                size = int(line.split(b";", 1)[0], 16)
+            except ValueError:
+                self._fail(f"malformed chunked encoding: {line[:40]!r}")
+                return
+            if size == 0:
+                self.trailers = True
+            else:
+                self.remaining = size
+        self.cbuf = buf[pos:]
+
+    def _complete(self, now: float) -> None:
+        if not self.future.done():
+            self.future.set_result(now)
+
+    def _fail(self, error: str) -> None:
+        if not self.future.done():
+            self.future.set_exception(ConnectionError(error))
+
+
+class _Conn(asyncio.Protocol):
+    def __init__(self) -> None:
+        self.transport: Optional[asyncio.Transport] = None
+        self.exchange: Optional[_Exchange] = None
+        self.closed = False
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        ex = self.exchange
+        if ex is None:  # bytes nobody asked for: the connection cannot be reused
+            self.closed = True
+            if self.transport is not None:
+                self.transport.close()
+            return
+        ex.on_data(data, perf_counter())
+
+    def eof_received(self):
+        return False
+
+    def connection_lost(self, exc) -> None:
+        self.closed = True
+        ex = self.exchange
+        if ex is not None and not ex.future.done():
+            if ex.until_close and ex.status is not None:
+                ex.future.set_result(perf_counter())
+            else:
+                reason = f"{type(exc).__name__}: {exc}" if exc else "server closed the connection"
+                ex.future.set_exception(ConnectionResetError(reason))
+
+
+class Transport:
+    """A pool of keep-alive connections to one ``http://host:port``."""
+
+    def __init__(self, url: str, headers: dict[str, str], connect_timeout: Optional[float],
+                 read_timeout: Optional[float], total_timeout: Optional[float]) -> None:
+        parts = urlsplit(url)
+        if parts.scheme != "http":
+            raise ValueError("fasthttp handles http:// only")
+        self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        lines = [f"POST {path} HTTP/1.1", f"Host: {parts.netloc}", "Accept-Encoding: identity", "Connection: keep-alive"]
+        lines += [f"{k}: {v}" for k, v in headers.items() if k.lower() not in ("host", "content-length", "connection")]
+        self._head = ("\r\n".join(lines) + "\r\nContent-Length: ").encode("latin-1")
+        self.connect_timeout, self.read_timeout, self.total_timeout = connect_timeout, read_timeout, total_timeout
+        self._idle: list[_Conn] = []
+
+    async def _connect(self) -> _Conn:
+        loop = asyncio.get_running_loop()
+        coro = loop.create_connection(_Conn, self.host, self.port)
+        if self.connect_timeout:
+            _, conn = await asyncio.wait_for(coro, self.connect_timeout)
+        else:
+            _, conn = await coro
+        return conn
+
+    async def request(self, body: bytes, parser: ResponseParser, origin: float) -> tuple[Optional[int], float, Optional[str]]:
+        """Send ``body``; returns (status, end time relative to ``origin``, error or ``None``)."""
+        for attempt in (0, 1):
+            reused = bool(self._idle)
+            try:
+                conn = self._idle.pop() if reused else await self._connect()
+            except (OSError, asyncio.TimeoutError) as exc:
+                kind = "timeout" if isinstance(exc, asyncio.TimeoutError) else f"connection error: {type(exc).__name__}: {exc}"
+                return None, perf_counter() - origin, kind
+            if conn.closed:
+                continue
+            status, end, error, retry = await self._exchange(conn, body, parser, origin, reused)
+            if not retry or attempt:
+                return status, end, error
+        return None, perf_counter() - origin, "connection error: no usable connection"
+
+    async def _exchange(self, conn: _Conn, body: bytes, parser, origin, reused: bool):
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        ex = _Exchange(parser, origin, future)
+        conn.exchange = ex
+        conn.transport.write(self._head + str(len(body)).encode() + b"\r\n\r\n" + body)  # type: ignore[union-attr]
+        timers = []
+        if self.total_timeout:
+            timers.append(loop.call_later(self.total_timeout, _expire, future))
+        if self.read_timeout:
+            timers.append(loop.call_later(self.read_timeout, _idle_check, loop, ex, self.read_timeout, timers))
+        try:
+            end = await future
+            error = None
+        except asyncio.TimeoutError:
+            end, error = perf_counter(), "timeout"
+        except ConnectionResetError as exc:
+            if reused and not ex.got_bytes:  # a stale keep-alive connection: try once on a new one
+                return None, 0.0, None, True
+            end, error = perf_counter(), f"connection dropped: {exc}"
+        except ConnectionError as exc:
+            end, error = perf_counter(), str(exc)
+        finally:
+            for t in timers:
+                t.cancel()
+            conn.exchange = None
+        if error is None and ex.keep_alive and not conn.closed:
+            self._idle.append(conn)
+        else:
+            conn.closed = True
+            conn.transport.close()  # type: ignore[union-attr]
+        if error is None and ex.status != 200:
+            error = f"HTTP {ex.status}: {bytes(ex.error_body[:300]).decode('utf-8', 'replace')}"
+        return ex.status, end - origin, error, False
+
+    def close(self) -> None:
+        for conn in self._idle:
+            if conn.transport is not None:
+                conn.transport.close()
+        self._idle.clear()
+
+
+def _expire(future: asyncio.Future) -> None:
+    if not future.done():
+        future.set_exception(asyncio.TimeoutError())
+
+
+def _idle_check(loop, ex: _Exchange, limit: float, timers: list) -> None:
+    if ex.future.done():
+        return
+    quiet = perf_counter() - ex.last_data
+    if quiet >= limit:
+        ex.future.set_exception(asyncio.TimeoutError())
+    else:
+        timers.append(loop.call_later(limit - quiet, _idle_check, loop, ex, limit, timers))

@@ -1,0 +1,96 @@
+import asyncio
+import json
+
+import pytest
+
+from evalscope.perf.apis.openai import OpenAIApi
+from evalscope.perf.arguments import PerfArgs
+from evalscope.perf.fasthttp import _Exchange
+from evalscope.perf.response import ResponseParser
+
+API = OpenAIApi(PerfArgs())
+
+
+def sse(*objs, done=True):
+    out = "".join(f"data: {json.dumps(o)}\n\n" for o in objs)
+    return (out + ("data: [DONE]\n\n" if done else "")).encode()
+
+
+ROLE = {"choices": [{"delta": {"role": "assistant", "content": ""}}]}
+def piece(t, key="content"):
+    return {"choices": [{"delta": {key: t}, "finish_reason": None}]}
+FINAL = {"choices": [{"delta": {}, "finish_reason": "stop"}]}
+USAGE = {"choices": [], "usage": {"prompt_tokens": 3, "completion_tokens": 2}}
+
+
+def test_stream_content_chunks_only_and_usage():
+    p = ResponseParser(API, stream=True)
+    p.feed(sse(ROLE), 0.1)
+    p.feed(sse(piece("think", "reasoning_content"), piece("a"), done=False), 0.2)
+    p.feed(sse(piece("b"), FINAL, USAGE), 0.3)
+    assert p.finish(0.4) is None
+    assert p.chunk_times == [0.2, 0.2, 0.3]  # role chunk and usage chunk carry no content
+    assert "".join(p.texts) == "ab" and "".join(p.reasoning) == "think"
+    assert p.usage == {"prompt_tokens": 3, "completion_tokens": 2} and p.finish_reason == "stop" and p.done
+
+
+def test_stream_errors():
+    p = ResponseParser(API, stream=True)
+    p.feed(sse(piece("a"), done=False), 0.1)
+    assert p.finish(0.2) == "stream ended without [DONE]"
+    p = ResponseParser(API, stream=True)
+    p.feed(b'data: {"choices": [\n\ndata: [DONE]\n\n', 0.1)
+    assert p.finish(0.2).startswith("malformed JSON in stream")
+
+
+def test_non_stream_body():
+    p = ResponseParser(API, stream=False)
+    body = json.dumps({"choices": [{"message": {"content": "hi"}, "finish_reason": "stop"}], "usage": {"completion_tokens": 1}})
+    p.feed(body[:5].encode(), 0.1)
+    p.feed(body[5:].encode(), 0.2)
+    assert p.finish(0.3) is None and p.chunk_times == [0.3] and p.texts == ["hi"]
+    bad = ResponseParser(API, stream=False)
+    bad.feed(b'{"choices": [', 0.1)
+    assert bad.finish(0.2).startswith("malformed JSON body")
+
+
+def chunked(payload: bytes, sizes=(7, 100)) -> bytes:
+    out, i, k = b"", 0, 0
+    while i < len(payload):
+        n = sizes[k % len(sizes)]
+        part = payload[i : i + n]
+        out += f"{len(part):x}\r\n".encode() + part + b"\r\n"
+        i, k = i + n, k + 1
+    return out + b"0\r\n\r\n"
+
+
+@pytest.mark.parametrize("step", [1, 2, 5, 13, 4096])
+def test_http_framing_chunked_any_split(step):
+    payload = sse(ROLE, piece("x"), piece("y"), FINAL, USAGE)
+    raw = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked(payload)
+
+    async def go():
+        loop = asyncio.get_running_loop()
+        parser = ResponseParser(API, stream=True)
+        ex = _Exchange(parser, 0.0, loop.create_future())
+        for i in range(0, len(raw), step):
+            ex.on_data(raw[i : i + step], 1.0)
+        return ex, parser
+
+    ex, parser = asyncio.run(go())
+    assert ex.future.done() and ex.status == 200 and ex.keep_alive
+    assert parser.finish(2.0) is None and "".join(parser.texts) == "xy"
+
+
+def test_http_framing_content_length_and_error_status():
+    body = b'{"error": "nope"}'
+    raw = b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % len(body) + body
+
+    async def go():
+        ex = _Exchange(ResponseParser(API, stream=False), 0.0, asyncio.get_running_loop().create_future())
+        ex.on_data(raw[:20], 1.0)
+        ex.on_data(raw[20:], 1.0)
+        return ex
+
+    ex = asyncio.run(go())
+    assert ex.future.done() and ex.status == 500 and not ex.keep_alive and bytes(ex.error_body) == body
