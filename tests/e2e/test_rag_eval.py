@@ -185,3 +185,16 @@ def test_backend_list_shows_the_environment(env):
     done = subprocess.run([sys.executable, "-m", "evalscope.cli.main", "backend", "list"], capture_output=True,
                           text=True, env=env, check=True)
     assert "RAGEval" in done.stdout and "MB" in done.stdout
+
+
+def test_use_cache_reuses_the_raw_results(rag_python, env, tmp_path):
+    cfg = write_config(tmp_path, "rag_mteb_api.yaml", **{"eval.limits": 50})
+    work = tmp_path / "w"
+    assert evalscope(rag_python, cfg, work, env, "inprocess").returncode == 0
+    first = scores(work)
+    cmd = [str(rag_python), "-m", "evalscope.cli.main", "eval", "--eval-backend", "RAGEval", "--eval-config", str(cfg),
+           "--use-cache", str(work)]
+    again = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env={**env, "EVALSCOPE_BACKEND_RUNNER": "inprocess"})
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert "every task has results" in again.stderr
+    assert scores(work) == first

@@ -114,3 +114,21 @@ def test_paths_and_keys_expand_environment_variables(monkeypatch):
     assert cfg.models[0].api_key.get_secret_value() == "sk-env"
     with pytest.raises(ConfigError, match="RAG_TEST_UNSET"):
         parse({"tool": "MTEB", "models": [{"model_name_or_path": "${RAG_TEST_UNSET}/m"}], "eval": {"task_names": ["a"]}})
+
+
+def test_translate_takes_the_task_limit_unless_eval_limits_is_set(tmp_path):
+    from evalscope_rag.backend import RAGBackend
+
+    from evalscope.config import TaskConfig
+    from evalscope.run_dir import RunDir
+
+    base = {"tool": "MTEB", "models": [{"model_name": "m", "api_base": "http://127.0.0.1:1/v1", "api_key": "sk-2"}],
+            "eval": {"task_names": ["STSBenchmark"]}}
+    run_dir = RunDir(tmp_path)
+    native = RAGBackend().translate(TaskConfig(eval_backend="RAGEval", eval_config=base, limit=5), run_dir)
+    assert native["limit"] == 5 and native["reuse"] is False
+    assert native["config"]["models"][0]["api_key"] == "sk-2"  # in memory only; execute() masks the file
+    assert native["output_folder"] == str((run_dir.backend_dir("RAGEval") / "outputs").resolve())
+    limited = {**base, "eval": {**base["eval"], "limits": 7, "overwrite_results": False}}
+    native = RAGBackend().translate(TaskConfig(eval_backend="RAGEval", eval_config=limited, limit=5), run_dir)
+    assert native["limit"] == 7 and native["reuse"] is True
