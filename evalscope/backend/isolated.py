@@ -3,7 +3,7 @@
 The core writes ``backends/<name>/job.json`` (the task with secrets masked, the run directory,
 the plugin's entry) and starts ``<env>/bin/python -m evalscope.backend.job job.json``; secrets
 travel in the child's environment (``EVALSCOPE_JOB_SECRETS``), never in a file. The child's
-stdout and stderr are streamed to ``logs/<env>_backend.log``; it writes its reports with
+stdout and stderr are streamed to ``logs/<env>_backend.log`` (its pid is in ``job.pid``); it writes its reports with
 ``write_report`` and a ``result.json`` naming them. Whatever happens to the child - an exception,
 a crash, a kill by the OOM killer, a hang past ``timeout`` - the core ends with a ``RunFailed``
 naming the log and quoting its last lines, or with the reports it read back.
@@ -173,6 +173,7 @@ def run_isolated(
     started = time.monotonic()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
                             cwd=str(work_dir), start_new_session=True)
+    (work_dir / "job.pid").write_text(str(proc.pid), encoding="utf-8")  # to watch or stop the job
     pump = threading.Thread(target=_pump, args=(proc.stdout, log_path), daemon=True)
     pump.start()
     try:

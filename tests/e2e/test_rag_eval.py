@@ -198,3 +198,24 @@ def test_use_cache_reuses_the_raw_results(rag_python, env, tmp_path):
     assert again.returncode == 0, again.stderr[-3000:]
     assert "every task has results" in again.stderr
     assert scores(work) == first
+
+
+def test_killed_harness_is_a_failed_job_with_its_log(env, tmp_path):
+    """The OOM killer's way: SIGKILL to the harness mid-run."""
+    import signal
+
+    work = tmp_path / "w"
+    cmd = [sys.executable, "-m", "evalscope.cli.main", "eval", "--eval-backend", "RAGEval", "--eval-config",
+           str(CONFIGS / "rag_mteb_local.yaml"), "--work-dir", str(work), "--no-timestamp"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**env, "EVALSCOPE_BACKEND_RUNNER": "isolated"})
+    pid_file, log = work / "backends" / "RAGEval" / "job.pid", work / "logs" / "rag_backend.log"
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and not (log.exists() and "running the harness" in log.read_text()):
+        assert proc.poll() is None, proc.communicate()[1][-2000:]
+        time.sleep(0.2)
+    os.kill(int(pid_file.read_text()), signal.SIGKILL)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 1, err[-2000:]
+    assert "died from signal SIGKILL (killed: out of memory?)" in err and str(log) in err
+    assert "running the harness" in err  # the log's last lines are quoted
