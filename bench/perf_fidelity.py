@@ -10,6 +10,7 @@ mean and p99 TTFT and mean ITL next to the values the server reports it applied,
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -39,19 +40,22 @@ def one(server, parallel: int, number: int, client_cpu: int, out: Path) -> dict:
     cmd = ["taskset", "-c", str(client_cpu), sys.executable, "-m", "evalscope", "perf", "--url", server.url + "/chat/completions",
            "--model", "mock", "--parallel", str(parallel), "-n", str(number), "--prompt", "hello", "--stream",
            "--max-tokens", str(TOKENS), "--outputs-dir", str(out), "--no-timestamp", "--name", f"p{parallel}",
-           "--no-html", "--no-test-connection", "--log-every-n-query", "0"]
+           "--no-html", "--no-test-connection", "--log-every-n-query", "0", "--warmup-num", str(parallel)]
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     rows = read_db(out / f"p{parallel}" / f"parallel_{parallel}_number_{number}" / "benchmark_data.db")
     ok = [r for r in rows if r["success"]]
     ttft = sorted(r["first_chunk_latency"] * 1000 for r in ok)
     itl = [x * 1000 for r in ok for x in r["inter_token_latencies"]]
-    applied = [r for r in server.stats(requests=True)["requests"] if r.get("status") == 200]
+    applied = [r for r in server.stats(requests=True)["requests"] if r.get("status") == 200][parallel:]  # not warm-up
+    summary = json.loads((out / f"p{parallel}" / f"parallel_{parallel}_number_{number}" / "benchmark_summary.json").read_text())
+    check = summary["self_check"]
     s_ttft = sorted(r["ttft_ms"] for r in applied)
     s_itl = [r["itl_ms"] for r in applied if r.get("itl_ms") is not None]
     return {
         "parallel": parallel, "n": len(ok), "failed": len(rows) - len(ok),
         "ttft_mean": mean(ttft), "ttft_p99": percentile(ttft, 99), "itl_mean": mean(itl),
         "s_ttft_mean": mean(s_ttft), "s_ttft_p99": percentile(s_ttft, 99), "s_itl_mean": mean(s_itl),
+        "lag_p99": check["loop_lag_ms"]["percentiles"]["p99"], "busy": check["cpu_busy"], "bound": check["client_bound"],
     }
 
 
@@ -62,7 +66,8 @@ def main() -> None:
     a = ap.parse_args()
     server_cpu, client_cpu = cpus()
     print(f"mock server on cpu {server_cpu}, client on cpu {client_cpu}; server TTFT {TTFT_MS:g} ms, "
-          f"ITL {ITL_MS:g} ms, {TOKENS} tokens, streaming")
+          f"ITL {ITL_MS:g} ms, {TOKENS} tokens, streaming; one warm-up wave per run; "
+          f"load average {os.getloadavg()[0]:.2f}")
     header = (f"{'parallel':>8} {'n':>5} | {'TTFT mean':>9} {'true':>7} {'err':>6} | {'TTFT p99':>8} {'true':>7} "
               f"{'err':>6} | {'ITL mean':>8} {'true':>6} {'err':>6}  (ms)")
     with run_in_subprocess(cpus=[server_cpu], ttft_ms=TTFT_MS, itl_ms=ITL_MS, output_tokens=TOKENS) as server, \
@@ -73,7 +78,9 @@ def main() -> None:
             print(f"{p:>8} {r['n']:>5} | {r['ttft_mean']:9.2f} {r['s_ttft_mean']:7.2f} {r['ttft_mean'] - r['s_ttft_mean']:+6.2f} | "
                   f"{r['ttft_p99']:8.2f} {r['s_ttft_p99']:7.2f} {r['ttft_p99'] - r['s_ttft_p99']:+6.2f} | "
                   f"{r['itl_mean']:8.3f} {r['s_itl_mean']:6.3f} {r['itl_mean'] - r['s_itl_mean']:+6.3f}"
+                  + f" | lag p99 {r['lag_p99']:.1f} ms, CPU {r['busy']:.0%}" + (" CLIENT-BOUND" if r["bound"] else "")
                   + (f"  ({r['failed']} failed)" if r["failed"] else ""), flush=True)
+    print(f"load average at the end {os.getloadavg()[0]:.2f} (other processes on these cores inflate every error)")
     print("err = client - server-applied. Server-applied TTFT is measured inside the server (arrival of the request "
           "to the write of its first content chunk); the client's also includes loopback transfer and HTTP parsing.")
 

@@ -40,6 +40,12 @@ class Sender:
 
             self._fast = Transport(url, headers, connect_timeout, read_timeout, total_timeout)
 
+    async def prewarm(self, n: int) -> None:
+        """Open ``n`` connections ahead of the run, so the first wave's TTFT is not a TCP handshake."""
+        if self._fast is not None:
+            opened = await self._fast.prewarm(n)
+            logger.debug("opened %d connections ahead of the run", opened)
+
     async def close(self) -> None:
         if self._fast is not None:
             self._fast.close()

@@ -206,6 +206,16 @@ class Transport:
             _, conn = await coro
         return conn
 
+    async def prewarm(self, n: int) -> int:
+        """Open up to ``n`` idle connections before the clock starts (TCP only: no request is sent)."""
+        missing = n - len(self._idle)
+        if missing <= 0:
+            return 0
+        results = await asyncio.gather(*(self._connect() for _ in range(missing)), return_exceptions=True)
+        conns = [c for c in results if isinstance(c, _Conn)]
+        self._idle.extend(conns)
+        return len(conns)
+
     async def request(self, body: bytes, parser: ResponseParser, origin: float) -> tuple[Optional[int], float, Optional[str]]:
         """Send ``body``; returns (status, end time relative to ``origin``, error or ``None``)."""
         for attempt in (0, 1):

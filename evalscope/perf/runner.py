@@ -77,15 +77,14 @@ async def run_once(
     on_done: Optional[Callable[[RequestRecord], None]] = None,
     warmup: Optional[list[bytes]] = None,
 ) -> RunResult:
-    if warmup:
-        origin = perf_counter()
-        sender = _sender(args, api, args.stream, origin, parallel)
-        await _closed_loop(sender, warmup, parallel, None, None, origin)
-        await sender.close()
-    origin = perf_counter()
-    wall_origin = time.time() - (perf_counter() - origin)
-    sender = _sender(args, api, args.stream, origin, parallel,
+    sender = _sender(args, api, args.stream, perf_counter(), parallel,
                      keep_chunk_texts=args.tokenizer_path is not None, debug=args.debug)
+    await sender.prewarm(parallel)
+    if warmup:
+        sender.origin = perf_counter()
+        await _closed_loop(sender, warmup, parallel, None, None, sender.origin)
+    origin = sender.origin = perf_counter()
+    wall_origin = time.time() - (perf_counter() - origin)
     monitor = LoopMonitor()
     offsets = arrival_offsets(len(bodies), args.rate, args.burstiness, args.seed)
     # fewer, later collections: a gen-2 pause in the middle of a run delays every chunk timestamp

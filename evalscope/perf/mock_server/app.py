@@ -7,9 +7,11 @@ import base64
 import hashlib
 import json
 import logging
+import os
 import random
 import struct
 import time
+import weakref
 from typing import Any, Optional
 
 from aiohttp import web
@@ -41,10 +43,36 @@ def _ms(seconds: float) -> float:
     return round(seconds * 1000.0, 4)
 
 
+_TICK = 0.0005
+_SHARED_TIMERS = os.environ.get("EVALSCOPE_MOCK_SHARED_TIMERS", "1") == "1"
+_WAKEUPS: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, asyncio.Future]]" = weakref.WeakKeyDictionary()
+
+
+def _fire(wakeups: dict, key: int) -> None:
+    future = wakeups.pop(key, None)
+    if future is not None and not future.done():
+        future.set_result(None)
+
+
 async def _sleep_until(deadline: float) -> None:
+    """Sleep until ``deadline`` (perf_counter); streams due in the same 0.5 ms share one timer and one
+    future, so hundreds of synchronized streams cost one wake-up per tick, not one timer each."""
     delay = deadline - _now()
-    if delay > 0:
+    if delay <= 0:
+        return
+    if not _SHARED_TIMERS:
         await asyncio.sleep(delay)
+        return
+    loop = asyncio.get_running_loop()
+    wakeups = _WAKEUPS.get(loop)
+    if wakeups is None:
+        wakeups = _WAKEUPS[loop] = {}
+    key = int((loop.time() + delay) / _TICK) + 1
+    future = wakeups.get(key)
+    if future is None:
+        future = wakeups[key] = loop.create_future()
+        loop.call_at(key * _TICK, _fire, wakeups, key)
+    await asyncio.shield(future)  # a cancelled handler must not cancel the other streams' wake-up
 
 
 def _auth_error(request: web.Request, config: MockServerConfig) -> Optional[web.Response]:
@@ -98,7 +126,8 @@ async def completion(request: web.Request, endpoint: str) -> web.StreamResponse:
     config = state.config
     body, error = await _read_body(request, config)
     rid = f"{'chatcmpl' if endpoint == 'chat' else 'cmpl'}-{state.next_id()}"
-    entry: dict[str, Any] = {"id": rid, "endpoint": endpoint, "stream": bool(body and body.get("stream"))}
+    entry: dict[str, Any] = {"id": rid, "endpoint": endpoint, "stream": bool(body and body.get("stream")),
+                             "arrived": time.time() - (_now() - t0)}
     if error is not None:
         state.total += 1
         state.by_endpoint[endpoint] += 1
@@ -162,8 +191,8 @@ async def _respond_stream(request, state: State, entry, endpoint, rid, model, re
         data = _render(writer, group)
         deadline = t0 + ttft + j * itl
         if pending and deadline > _now():
-            await response.write(bytes(pending))
-            pending.clear()
+            await response.write(pending)
+            pending = bytearray()
         await _sleep_until(deadline)
         pending += data
         unflushed += 1
@@ -175,9 +204,10 @@ async def _respond_stream(request, state: State, entry, endpoint, rid, model, re
             _drop(request)
             return response
         # chunks whose time has already come are coalesced into one write (a server under load does so)
-        if j + 1 == len(groups) or t0 + ttft + (j + 1) * itl > _now():
-            await response.write(bytes(pending))
-            pending.clear()
+        now = _now()
+        if j + 1 == len(groups) or t0 + ttft + (j + 1) * itl > now:
+            await response.write(pending)
+            pending = bytearray()
             now = _now()
             write_times.extend([now] * unflushed)
             unflushed = 0
