@@ -13,11 +13,11 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterator, Optional
 
-from evalscope.errors import ConfigError
+from evalscope.errors import ConfigError, DatasetError
 from evalscope.filters import apply_filters, build_filters
 from evalscope.models.base import ChatMessage, ModelError
 from evalscope.native.aggregate import Tally, build_report
-from evalscope.native.loader import iter_split
+from evalscope.native.loader import iter_split, source_of
 from evalscope.native.records import (
     JsonlAppender,
     PredictionRecord,
@@ -87,7 +87,14 @@ class BenchmarkRun:
         for i, row in enumerate(rows):
             if at_most is not None and i >= at_most:
                 break
-            samples.append(self.benchmark.record_to_sample(row, i, subset))
+            try:
+                samples.append(self.benchmark.record_to_sample(row, i, subset))
+            except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
+                what = f"missing field {exc}" if isinstance(exc, KeyError) else f"{type(exc).__name__}: {exc}"
+                raise DatasetError(
+                    f"{self.benchmark.name}: {source_of(self.benchmark, self.task, subset, split)}: row {i + 1} "
+                    f"is not a valid {self.benchmark.name} record ({what}); its fields: {', '.join(map(str, row))}"
+                ) from None
         if len({s.id for s in samples}) != len(samples):
             logger.warning("%s/%s/%s: sample ids are not unique; keying samples by row index",
                            self.benchmark.name, subset, split)

@@ -106,6 +106,20 @@ def iter_split(benchmark: "Benchmark", task: "TaskConfig", subset: str, split: s
     yield from _hub_rows(benchmark, task, subset, split, required)
 
 
+def source_of(benchmark: "Benchmark", task: "TaskConfig", subset: str, split: str) -> str:
+    """Where the rows of ``subset``/``split`` come from, for messages (a file path or a hub id)."""
+    root = local_root(benchmark, task)
+    if root is None:
+        if benchmark.builtin_rows(subset, split) is not None:
+            return f"built-in {subset}/{split}"
+        return f"{task.dataset_hub} {benchmark.args.dataset_id or benchmark.meta.dataset_id} {subset}/{split}"
+    try:
+        path = _local_file(benchmark, root, subset, split, required=False)
+    except DatasetError:
+        path = None
+    return str(path or root)
+
+
 def _local_file(benchmark: "Benchmark", root: Path, subset: str, split: str, required: bool) -> Optional[Path]:
     if root.is_file():
         return root if split == benchmark.eval_split else None

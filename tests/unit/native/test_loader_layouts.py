@@ -98,3 +98,17 @@ def test_unreachable_hugging_face_hub_says_how_to_use_local_files(monkeypatch, t
     task = load_task({"datasets": ["gsm8k"], "dataset_hub": "huggingface"})
     with pytest.raises(DatasetError, match=r"could not load 'openai/gsm8k' \(main/test\) from huggingface.*local_path"):
         list(iter_split(get_benchmark("gsm8k", task), task, "main", "test"))
+
+
+def test_a_row_without_the_benchmark_fields_names_the_file_and_row(tmp_path):
+    from evalscope.display import NullDisplay
+    from evalscope.native.engine import BenchmarkRun
+    from evalscope.run_dir import RunDir
+
+    _touch(tmp_path / "test.jsonl", json.dumps({"question": "q", "answer": "a #### 1"}) + "\n"
+           + json.dumps({"query": "q2"}) + "\n")
+    task = load_task({"datasets": ["gsm8k"], "dataset_args": {"gsm8k": {"local_path": str(tmp_path),
+                                                                        "few_shot_num": 0}}})
+    run = BenchmarkRun(get_benchmark("gsm8k", task), task, None, RunDir(tmp_path / "run"), NullDisplay())
+    with pytest.raises(DatasetError, match=r"test.jsonl: row 2 is not a valid gsm8k record \(missing field '(question|answer)'\); its fields: query"):
+        run.plan()
