@@ -135,3 +135,22 @@ def test_bad_flags_are_usage_errors(perf, server):
     assert run.rc == 2 and "number" in run.stderr
     run = perf("--url", server.url, "--dataset", "opnqa")
     assert run.rc == 2 and "openqa" in run.stderr
+
+
+def test_duration_stops_sending(server, perf, prompts):
+    run = perf("--url", server.url + "/chat/completions", "--model", "m", "--parallel", "2", "-n", "1000",
+               "--duration", "0.5", "--dataset-path", prompts, "--no-test-connection")
+    assert run.rc == 0, run.stderr
+    rows = run.rows(2, 1000)
+    assert 2 <= len(rows) < 100 and run.summary(2, 1000)["Total Requests"] == len(rows)
+    assert server.stats()["by_endpoint"]["chat"] == len(rows)
+
+
+def test_tokenizer_without_transformers_is_a_clear_error(server, perf, prompts):
+    try:  # transformers is not a dependency; when it is installed this test does not apply
+        import transformers  # noqa: F401
+        pytest.skip("transformers is installed")
+    except ImportError:
+        pass
+    run = perf("--url", server.url, "--tokenizer-path", "some/tokenizer", "--dataset-path", prompts, "-n", "1")
+    assert run.rc == 2 and "pip install transformers" in run.stderr
