@@ -16,7 +16,7 @@ __all__ = ["DatasetPlugin", "PromptItem", "load_items"]
 def make_dataset(args: Any, tokenizer: Any = None) -> DatasetPlugin:
     from evalscope.perf.plugins import get_plugin
 
-    if args.prompt is not None:
+    if args.prompt is not None and args.dataset not in ("flickr8k",):  # flickr8k uses --prompt as its text
         return text.FixedPrompt(args, tokenizer)
     if args.dataset == "custom":
         if not args.dataset_plugin:

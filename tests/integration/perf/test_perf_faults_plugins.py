@@ -100,8 +100,8 @@ def test_flickr8k_from_folder(faulty, perf, tmp_path):
         (folder / f"{i}.png").write_bytes(_png())
     faulty.reset()
     run = perf("--url", faulty.url + "/chat/completions", "--dataset", "flickr8k", "--dataset-path", str(folder),
-               "-n", "2", "--no-test-connection", "--model", "vl")
+               "-n", "2", "--no-test-connection", "--model", "vl", "--prompt", "What is in it?")
     assert run.rc == 0, run.stderr
     rows = run.rows(1, 2)
     assert all(r["success"] and '"image_url"' in r["request"] and "data:image/png;base64," in r["request"] for r in rows)
-    assert faulty.stats()["prompts"] == {"Describe this image in one sentence.": 2}
+    assert faulty.stats()["prompts"] == {"What is in it?": 2}
