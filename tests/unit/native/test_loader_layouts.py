@@ -90,11 +90,12 @@ def test_dataset_dir_mirror(tmp_path):
 
 
 def test_unreachable_hugging_face_hub_says_how_to_use_local_files(monkeypatch, tmp_path):
-    pytest.importorskip("datasets", reason="the Hugging Face datasets client is not installed")
+    # set before the client is imported: it reads these once
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
     monkeypatch.setenv("HF_DATASETS_CACHE", str(tmp_path / "hf" / "datasets"))
+    pytest.importorskip("datasets", reason="the Hugging Face datasets client is not installed")
     task = load_task({"datasets": ["gsm8k"], "dataset_hub": "huggingface"})
     with pytest.raises(DatasetError, match=r"could not load 'openai/gsm8k' \(main/test\) from huggingface.*local_path"):
         list(iter_split(get_benchmark("gsm8k", task), task, "main", "test"))
