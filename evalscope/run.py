@@ -104,8 +104,10 @@ def _identity(data: dict[str, Any]) -> dict[str, Any]:
     keep_gen = ("temperature", "top_p", "top_k", "max_tokens", "n", "seed", "stop", "presence_penalty",
                 "frequency_penalty", "extra_body")
     args = data.get("dataset_args") or {}
+    # where the data lives may change between runs (a moved folder); what it holds is checked per
+    # sample by the hash of each prompt
     prompt_keys = ("few_shot_num", "few_shot_random", "prompt_template", "system_prompt", "eval_split",
-                   "train_split", "local_path", "dataset_id")
+                   "train_split")
     return {
         "model_id": data.get("model_id"),
         "model": data.get("model"),
