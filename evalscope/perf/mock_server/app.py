@@ -120,8 +120,15 @@ def _drop(request: web.Request) -> None:
         transport.abort() if hasattr(transport, "abort") else transport.close()
 
 
+def _arrival(request: web.Request) -> float:
+    """When the request's last bytes arrived (stamped by the protocol), else now."""
+    now = _now()
+    arrival = getattr(request.protocol, "evalscope_arrival", None)
+    return arrival if arrival is not None and arrival <= now else now
+
+
 async def completion(request: web.Request, endpoint: str) -> web.StreamResponse:
-    t0 = _now()
+    t0 = _arrival(request)
     state = request.app[STATE_KEY]
     config = state.config
     body, error = await _read_body(request, config)
@@ -269,7 +276,7 @@ def _embedding(text: str, dim: int) -> list[float]:
 
 
 async def embeddings(request: web.Request) -> web.StreamResponse:
-    t0 = _now()
+    t0 = _arrival(request)
     state = request.app[STATE_KEY]
     config = state.config
     body, error = await _read_body(request, config)

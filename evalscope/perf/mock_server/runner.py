@@ -15,6 +15,36 @@ from typing import Any, Optional, Sequence
 from evalscope.perf.mock_server.config import MockServerConfig
 
 
+def make_runner(app):
+    """An ``AppRunner`` whose connections stamp when request bytes arrive (``protocol.evalscope_arrival``),
+    so the applied TTFT counts from the request's arrival, the server's own queueing included."""
+    from time import perf_counter
+
+    from aiohttp import web
+    from aiohttp.web_protocol import RequestHandler
+    from aiohttp.web_server import Server
+
+    class StampingHandler(RequestHandler):
+        __slots__ = ("evalscope_arrival",)
+
+        def data_received(self, data: bytes) -> None:
+            self.evalscope_arrival = perf_counter()
+            super().data_received(data)
+
+    class StampingServer(Server):
+        def __call__(self) -> RequestHandler:
+            return StampingHandler(self, loop=self._loop, **self._kwargs)
+
+    class StampingRunner(web.AppRunner):
+        async def _make_server(self) -> Server:
+            server = await super()._make_server()
+            if type(server) is Server:
+                server.__class__ = StampingServer
+            return server
+
+    return StampingRunner(app, access_log=None, handler_cancellation=True)
+
+
 def _make_config(config: Optional[MockServerConfig], overrides: dict[str, Any]) -> MockServerConfig:
     base = config.model_dump() if config is not None else {}
     return MockServerConfig.model_validate({**base, **overrides})
@@ -91,7 +121,7 @@ class ThreadServer(_HttpControl):
         from evalscope.perf.mock_server.app import build_app
 
         self.app = build_app(self.config)
-        self._runner = web.AppRunner(self.app, access_log=None, handler_cancellation=True)
+        self._runner = make_runner(self.app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.config.host, self.config.port, backlog=4096)
         await site.start()
@@ -161,7 +191,7 @@ def serve(config: MockServerConfig, announce=None) -> None:
     from evalscope.perf.mock_server.app import build_app
 
     async def main() -> None:
-        runner = web.AppRunner(build_app(config), access_log=None, handler_cancellation=True)
+        runner = make_runner(build_app(config))
         await runner.setup()
         site = web.TCPSite(runner, config.host, config.port, backlog=4096)
         await site.start()
