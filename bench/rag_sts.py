@@ -26,7 +26,7 @@ from ragkit import OFFLINE, STS_TEST, EmbeddingsServer, model_path  # noqa: E402
 from evalscope.backend import envs  # noqa: E402
 
 
-def run(python: str, model: dict, runner: str, tmp: Path, env: dict) -> tuple[float, float]:
+def run(python: str, model: dict, runner: str, tmp: Path, env: dict) -> tuple[float, float, float]:
     cfg = tmp / f"{runner}-{model.get('name')}.yaml"
     cfg.write_text(yaml.safe_dump({"tool": "MTEB", "models": [model], "eval": {"local_data": {"STSBenchmark": str(STS_TEST)}}}))
     work = tmp / cfg.stem
@@ -38,7 +38,7 @@ def run(python: str, model: dict, runner: str, tmp: Path, env: dict) -> tuple[fl
     import json
 
     report = json.loads(next((work / "reports").rglob("STSBenchmark.json")).read_text())
-    return report["metrics"][0]["score"], wall
+    return report["metrics"][0]["score"], report["extra"]["evaluation_time"], wall
 
 
 def main() -> None:
@@ -59,9 +59,10 @@ def main() -> None:
                     ("API, isolated", run(sys.executable, api, "isolated", tmp, env))]
         finally:
             server.stop()
-    print(f"{'path':<20} {'cosine_spearman':>16} {'wall s':>8}")
-    for name, (score, wall) in rows:
-        print(f"{name:<20} {score:>16.4f} {wall:>8.1f}")
+    print(f"{'path':<20} {'cosine_spearman':>16} {'mteb s':>8} {'wall s':>8}")
+    for name, (score, mteb_s, wall) in rows:
+        print(f"{name:<20} {score:>16.4f} {mteb_s:>8.1f} {wall:>8.1f}")
+    print("mteb s: MTEB's evaluation of the task (encoding + scoring); wall: the whole `evalscope eval`")
     info = envs.env_info("rag") or {}
     print(f"isolated environment: {info.get('path')} {info.get('size_mb')} MB, created in {info.get('seconds')} s")
 
