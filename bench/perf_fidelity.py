@@ -81,8 +81,9 @@ def main() -> None:
                   + f" | lag p99 {r['lag_p99']:.1f} ms, CPU {r['busy']:.0%}" + (" CLIENT-BOUND" if r["bound"] else "")
                   + (f"  ({r['failed']} failed)" if r["failed"] else ""), flush=True)
     print(f"load average at the end {os.getloadavg()[0]:.2f} (other processes on these cores inflate every error)")
-    print("err = client - server-applied. Server-applied TTFT is measured inside the server (arrival of the request "
-          "to the write of its first content chunk); the client's also includes loopback transfer and HTTP parsing.")
+    print("err = client - server-applied. Server-applied TTFT is measured inside the server, from the arrival of the "
+          "request's bytes (stamped in the server's protocol callback) to the write of its first content chunk; the "
+          "client's also includes the loopback transfer and the time the server's loop took to read the request.")
 
 
 if __name__ == "__main__":

@@ -36,7 +36,8 @@ first when the rule has ``reasoning``), a final chunk with ``finish_reason`` and
 applied timings, a usage chunk (``choices: []``) when ``stream_options.include_usage``, then
 ``data: [DONE]``. Non-stream bodies carry ``"mock": {"latency_ms": ...}``.
 
-Script rules (a Python list, a JSON list, or a JSONL file; ``load_script(path)``), first match wins::
+Script rules (a Python list, a JSON list, or a JSONL file: ``script="rules.jsonl"`` or
+``load_script(path)``), first match wins::
 
     {"contains": "Natalia sold clips", "reply": "... #### 72", "reasoning": "optional"}
     {"regex": "^Translate", "reply": "..."}
@@ -59,7 +60,9 @@ JSON body / one bad SSE event), ``no_done`` (stream without ``[DONE]``). ``rate`
 ``by_status``, ``by_fault``, ``by_rule`` (rule index -> hits), ``prompts`` (text -> count),
 ``prompts_sha256`` (sha256 -> count), ``max_prompt_count``, ``applied`` (mean applied ttft/itl/latency
 in ms) and with ``?requests=1`` ``requests``: one record per request with the applied ``ttft_ms``,
-``itl_ms`` (mean gap between content chunk writes), ``latency_ms``, tokens, status and fault.
+``itl_ms`` (mean gap between content chunk writes), ``latency_ms``, ``arrived`` (epoch seconds), tokens,
+status and fault. Applied times count from the arrival of the request's bytes (stamped in the server's
+protocol callback), so the server's own queueing is included.
 """
 
 from evalscope.perf.mock_server.config import FaultSpec, MockServerConfig, Rule, load_config, load_script

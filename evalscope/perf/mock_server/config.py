@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 FaultKind = Literal["http_500", "http_429", "slow", "drop", "malformed", "no_done"]
 
@@ -95,6 +95,14 @@ class MockServerConfig(BaseModel):
     embedding_dim: int = 64
     reject_dimensions: bool = False
     """Answer a ``dimensions`` field with HTTP 400 (servers that do not support it)."""
+
+    @field_validator("script", mode="before")
+    @classmethod
+    def _script_file(cls, value):
+        """A path (str or Path) to a JSON/JSONL rules file is loaded."""
+        if isinstance(value, (str, Path)):
+            return [r.model_dump() for r in load_script(value)]
+        return value
 
     faults: list[FaultSpec] = Field(default_factory=list)
     """Global faults, tried in order for every request (the first that fires wins)."""

@@ -91,3 +91,10 @@ def test_match_text():
     ]}
     assert match_text(body, "chat") == "last"
     assert match_text({"prompt": ["p1", "p2"]}, "completions") == "p1"
+
+
+def test_config_script_from_path(tmp_path):
+    path = tmp_path / "rules.jsonl"
+    path.write_text('{"contains": "gsm8k", "reply": "#### 72"}\n')
+    cfg = MockServerConfig(script=str(path))
+    assert cfg.script[0].reply == "#### 72"
