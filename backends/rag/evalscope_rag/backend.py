@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from evalscope.errors import RunFailed
-
 from evalscope_rag.config import APIModel, MTEBConfig, parse_config
 from evalscope_rag.results import raw_path, read_raw_reports, write_raw
 
@@ -104,7 +103,6 @@ class RAGBackend:
                 logger.info("RAGEval: %s %s main_score=%s", model_cfg.report_name, name, score)
 
     def to_reports(self, native_config: dict[str, Any], work_dir: Path, model_name: str) -> list["Report"]:
-        cfg = MTEBConfig.model_validate(native_config["config"])
         output = Path(native_config["output_folder"])
         plan_file = work_dir / PLAN_FILE
         if not plan_file.exists():

@@ -13,7 +13,6 @@ import logging
 from typing import Any, Optional
 
 from evalscope.errors import ConfigError
-
 from evalscope_rag.config import APIModel, LocalModel
 
 logger = logging.getLogger(__name__)

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any, Optional
 
 from evalscope.errors import ConfigError, DatasetError
-
 from evalscope_rag.config import CustomTask, EvalSection
 
 logger = logging.getLogger(__name__)
