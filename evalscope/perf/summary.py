@@ -104,6 +104,12 @@ def summarize(run: RunResult, embedding: bool = False) -> BenchmarkSummary:
     warnings = []
     if check.client_bound:
         warnings.append("client-bound run: latency figures include the client's own delay (" + "; ".join(check.reasons) + ")")
+    capped = [r for r in records if r.scheduled_time is not None and r.ready_time - r.scheduled_time > 0.01]
+    if capped:
+        warnings.append(
+            f"{len(capped)} of {len(records)} requests waited more than 10 ms past their scheduled time for a free "
+            f"slot (--parallel {run.parallel}): the offered load was below --rate"
+        )
     if ok and not known_out and not embedding:
         warnings.append("no token counts: the server sent no usage and no --tokenizer-path was given")
     counts_known = [r for r in ok if r.stream and r.chunk_times]

@@ -87,3 +87,12 @@ def test_client_bound_verdict():
     bad = assess([0.0001] * 100, [0.05] * 100, cpu=0.99, wall=1.0)
     assert bad.client_bound and len(bad.reasons) == 2
     assert math.isclose(bad.cpu_busy, 0.99)
+
+
+def test_rate_capped_by_parallel_warns():
+    records = [RequestRecord(request_id=i, request="{}", stream=True, scheduled_time=0.1 * i, ready_time=0.1 * i + 0.5,
+                             send_time=0.1 * i + 0.5, chunk_times=[0.1 * i + 0.6], end_time=0.1 * i + 0.7,
+                             success=True, completion_tokens=1) for i in range(3)]
+    s = summarize(RunResult(parallel=1, number=3, records=records, wall_origin=0.0, duration=1.0, rate=10.0))
+    assert any("below --rate" in w for w in s.warnings)
+    assert s.self_check.send_lateness_ms.max == pytest.approx(0.0)
