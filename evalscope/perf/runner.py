@@ -83,8 +83,6 @@ async def run_once(
     if warmup:
         sender.origin = perf_counter()
         await _closed_loop(sender, warmup, parallel, None, None, sender.origin)
-    origin = sender.origin = perf_counter()
-    wall_origin = time.time() - (perf_counter() - origin)
     monitor = LoopMonitor()
     offsets = arrival_offsets(len(bodies), args.rate, args.burstiness, args.seed)
     # fewer, later collections: a gen-2 pause in the middle of a run delays every chunk timestamp
@@ -92,6 +90,8 @@ async def run_once(
     gc.collect()
     gc.freeze()
     gc.set_threshold(max(thresholds[0], 50_000), 50, 1000)
+    origin = sender.origin = perf_counter()  # time 0 of the run: after the set-up above
+    wall_origin = time.time() - (perf_counter() - origin)
     monitor.start()
     try:
         if offsets is None:
