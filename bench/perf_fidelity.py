@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -63,6 +64,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--parallel", type=int, nargs="+", default=[1, 64, 256])
     ap.add_argument("--rounds", type=int, default=4, help="requests per stream (number = parallel x rounds, min 20)")
+    ap.add_argument("--repeats", type=int, default=1, help="repeat every level; the median errors are printed last")
     a = ap.parse_args()
     server_cpu, client_cpu = cpus()
     print(f"mock server on cpu {server_cpu}, client on cpu {client_cpu}; server TTFT {TTFT_MS:g} ms, "
@@ -73,13 +75,20 @@ def main() -> None:
     with run_in_subprocess(cpus=[server_cpu], ttft_ms=TTFT_MS, itl_ms=ITL_MS, output_tokens=TOKENS) as server, \
             tempfile.TemporaryDirectory() as tmp:
         print(header)
-        for p in a.parallel:
+        errors: dict[int, list[tuple[float, float, float]]] = {p: [] for p in a.parallel}
+        for p in [p for _ in range(a.repeats) for p in a.parallel]:
             r = one(server, p, max(20, p * a.rounds), client_cpu, Path(tmp))
+            errors[p].append((r["ttft_mean"] - r["s_ttft_mean"], r["ttft_p99"] - r["s_ttft_p99"],
+                              r["itl_mean"] - r["s_itl_mean"]))
             print(f"{p:>8} {r['n']:>5} | {r['ttft_mean']:9.2f} {r['s_ttft_mean']:7.2f} {r['ttft_mean'] - r['s_ttft_mean']:+6.2f} | "
                   f"{r['ttft_p99']:8.2f} {r['s_ttft_p99']:7.2f} {r['ttft_p99'] - r['s_ttft_p99']:+6.2f} | "
                   f"{r['itl_mean']:8.3f} {r['s_itl_mean']:6.3f} {r['itl_mean'] - r['s_itl_mean']:+6.3f}"
                   + f" | lag p99 {r['lag_p99']:.1f} ms, CPU {r['busy']:.0%}" + (" CLIENT-BOUND" if r["bound"] else "")
                   + (f"  ({r['failed']} failed)" if r["failed"] else ""), flush=True)
+    if a.repeats > 1:
+        print("median error over repeats (ms): " + "; ".join(
+            f"parallel {p}: TTFT mean {statistics.median(e[0] for e in es):+.2f}, p99 {statistics.median(e[1] for e in es):+.2f}, "
+            f"ITL {statistics.median(e[2] for e in es):+.3f}" for p, es in errors.items()))
     print(f"load average at the end {os.getloadavg()[0]:.2f} (other processes on these cores inflate every error)")
     print("err = client - server-applied. Server-applied TTFT is measured inside the server, from the arrival of the "
           "request's bytes (stamped in the server's protocol callback) to the write of its first content chunk; the "
