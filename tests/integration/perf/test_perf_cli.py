@@ -42,8 +42,9 @@ def test_closed_loop_stream(server, perf, prompts, transport):
     summary = run.summary(4, 20)
     assert (summary["Total Requests"], summary["Success Requests"], summary["Failed Requests"]) == (20, 20, 0)
     applied = stats["applied"]["mean_ttft_ms"]
-    assert TTFT <= summary["Avg TTFT (ms)"] < TTFT + 25
-    assert abs(summary["Avg TTFT (ms)"] - applied) < 15
+    # generous bounds: CI machines are shared (bench/perf_fidelity.py measures the real error)
+    assert TTFT <= summary["Avg TTFT (ms)"] < TTFT + 50
+    assert abs(summary["Avg TTFT (ms)"] - applied) < 25
     assert abs(summary["Avg ITL (ms)"] - ITL) < 2
     assert summary["itl_basis"] == "token"
     args = run.json(4, 20, "benchmark_args.json")
@@ -77,7 +78,7 @@ def test_rate_poisson(server, perf, prompts):
     rows = run.rows(16, 30)
     assert len(rows) == 30 and all(r["scheduled_time"] is not None for r in rows)
     late = [r["start_time"] - r["ready_time"] for r in rows]
-    assert max(late) < 0.05
+    assert max(late) < 0.25
     summary = run.summary(16, 30)
     assert summary["Request Rate (req/s)"] == 60
     assert summary["self_check"]["send_lateness_ms"]["count"] == 30
