@@ -19,6 +19,9 @@ logger = logging.getLogger(__name__)
 class DatasetPlugin:
     """Subclass and implement ``items``; ``args.dataset_path`` is the user's file or folder."""
 
+    HUB: Optional[tuple[str, str]] = None
+    """``(Hugging Face dataset repo, file)`` downloaded when no ``--dataset-path`` is given."""
+
     def __init__(self, args: "PerfArgs", tokenizer: Any = None) -> None:
         self.args = args
         self.tokenizer = tokenizer
@@ -41,14 +44,34 @@ class DatasetPlugin:
     def require_path(self, hub_hint: str) -> Path:
         """``--dataset-path``, which must exist; without it, explain that the hub is not used offline."""
         if self.args.dataset_path is None:
-            raise DatasetError(
-                f"--dataset {self.args.dataset} needs --dataset-path here: {hub_hint} "
-                "(hub downloads are not available in this build; download the file and pass its path)"
-            )
+            if self.HUB is None:
+                raise DatasetError(f"--dataset {self.args.dataset} needs --dataset-path: {hub_hint}")
+            return self._download(hub_hint)
         path = Path(self.args.dataset_path)
         if not path.exists():
             raise DatasetError(f"--dataset-path {path} does not exist")
         return path
+
+
+    def _download(self, hub_hint: str) -> Path:
+        repo, filename = self.HUB  # type: ignore[misc]
+        try:
+            from huggingface_hub import hf_hub_download
+        except ImportError:
+            raise DatasetError(
+                f"--dataset {self.args.dataset} without --dataset-path downloads {filename} from the Hugging Face "
+                f"dataset {repo}, which needs huggingface_hub (pip install huggingface_hub); or pass --dataset-path: "
+                f"{hub_hint}"
+            ) from None
+        logger.info("no --dataset-path: downloading %s from the Hugging Face dataset %s", filename, repo)
+        try:
+            return Path(hf_hub_download(repo_id=repo, filename=filename, repo_type="dataset"))
+        except Exception as exc:  # offline, unknown repo, no permission
+            first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+            raise DatasetError(
+                f"could not download {filename} from the Hugging Face dataset {repo} (offline?): {first}. "
+                f"Pass --dataset-path: {hub_hint}"
+            ) from None
 
 
 def read_records(path: Path) -> Iterator[tuple[int, dict]]:

@@ -15,6 +15,8 @@ from evalscope.registry import register
 class OpenQA(DatasetPlugin):
     """JSONL with a ``question`` field per line (EvalScope: HC3-Chinese ``open_qa.jsonl``)."""
 
+    HUB = ("Hello-SimpleAI/HC3-Chinese", "open_qa.jsonl")
+
     def items(self) -> Iterator[PromptItem]:
         path = self.require_path("a JSONL file with a 'question' field (e.g. HC3-Chinese open_qa.jsonl)")
         for lineno, obj in read_records(path):
@@ -26,6 +28,8 @@ class OpenQA(DatasetPlugin):
 @register("perf_dataset", "longalpaca")
 class LongAlpaca(DatasetPlugin):
     """JSON list or JSONL with an ``instruction`` field (LongAlpaca-12k)."""
+
+    HUB = ("Yukang/LongAlpaca-12k", "LongAlpaca-12k.json")
 
     def items(self) -> Iterator[PromptItem]:
         path = self.require_path("a JSON/JSONL file with an 'instruction' field (e.g. LongAlpaca-12k)")

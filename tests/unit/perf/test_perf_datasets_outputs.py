@@ -41,7 +41,7 @@ def test_dataset_errors_name_the_file_and_line(tmp_path):
     with pytest.raises(DatasetError, match="q.jsonl:2"):
         load_items(args(dataset_path=str(path)), 2)
     with pytest.raises(DatasetError, match="--dataset-path"):
-        load_items(args(), 1)
+        load_items(args(dataset="line_by_line"), 1)
     with pytest.raises(UsageError, match="Did you mean 'openqa'"):
         load_items(args(dataset="opnqa"), 1)
 
@@ -101,3 +101,16 @@ def test_html_report_is_offline(tmp_path):
     html = write_report(tmp_path, args(), summaries).read_text()
     assert html.count("<svg") >= 4 and "<script" not in html
     assert "src=" not in html and "href=" not in html and "@import" not in html  # nothing fetched
+
+
+def test_hub_download_offline_is_a_clear_error(monkeypatch):
+    pytest.importorskip("huggingface_hub")
+    import importlib
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    try:  # already imported elsewhere in the session: the constant was read at import
+        monkeypatch.setattr(importlib.import_module("huggingface_hub.constants"), "HF_HUB_OFFLINE", True)
+    except ImportError:
+        pass
+    with pytest.raises(DatasetError, match=r"could not download open_qa.jsonl .*HC3-Chinese.*--dataset-path"):
+        load_items(args(dataset="openqa"), 1)
