@@ -55,12 +55,16 @@ class Sender:
     async def send(self, request_id: int, body: bytes, ready: float, scheduled: Optional[float] = None) -> RequestRecord:
         parser = ResponseParser(self.api, self.stream)
         send_time = perf_counter() - self.origin
-        if self._fast is not None:
-            status, end_time, error = await self._fast.request(body, parser, self.origin)
-        else:
-            status, end_time, error = await self._aiohttp(body, parser)
-        if error is None:
-            error = parser.finish(end_time)
+        try:
+            if self._fast is not None:
+                status, end_time, error = await self._fast.request(body, parser, self.origin)
+            else:
+                status, end_time, error = await self._aiohttp(body, parser)
+            if error is None:
+                error = parser.finish(end_time)
+        except Exception as exc:  # a client bug must cost one record, not the run
+            logger.debug("request %d raised", request_id, exc_info=True)
+            status, end_time, error = None, perf_counter() - self.origin, f"client error: {type(exc).__name__}: {exc}"
         if self.debug:
             logger.debug("request %d: status=%s error=%s text=%r", request_id, status, error, "".join(parser.texts)[:200])
         return RequestRecord.model_construct(
