@@ -253,7 +253,10 @@ def _render(writer: ChunkWriter, group) -> bytes:
 
 
 async def _stream_at_once(response, state: State, entry, writer, pending, groups, body, prompt_tokens, reply, t0):
-    data = bytes(pending) + b"".join(_render(writer, g) for g in groups)
+    if all(len(g) == 1 and not g[0][1] for g in groups):
+        data = bytes(pending) + writer.content_run([g[0][0] for g in groups])
+    else:
+        data = bytes(pending) + b"".join(_render(writer, g) for g in groups)
     now = _now()
     n_out = sum(len(g) for g in groups)
     entry.update(completion_tokens=n_out, prompt_tokens=prompt_tokens, status=200, ttft_ms=_ms(now - t0),

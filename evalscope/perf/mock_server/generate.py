@@ -143,6 +143,13 @@ class ChunkWriter:
             self._content = self._reasoning = self._head + b'"text":'
             self._tail = b',"finish_reason":null,"logprobs":null}]}\n\n'
 
+    def content_run(self, texts: list[str]) -> bytes:
+        """Consecutive one-piece content chunks, rendered with one ``bytes.join``."""
+        if not texts:
+            return b""
+        tail = self._tail
+        return self._content + self._content.join([_quoted(t) + tail for t in texts])
+
     def role(self) -> bytes:
         return self._head + b'"delta":{"role":"assistant","content":""},"finish_reason":null}]}\n\n'
 
