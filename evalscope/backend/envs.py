@@ -53,6 +53,17 @@ def env_info(env: str) -> Optional[dict[str, Any]]:
         return None
 
 
+def check_core_version(env: str) -> None:
+    """Warn when the environment was built from another version of the core than this one."""
+    from evalscope.version import __version__
+
+    info = env_info(env) or {}
+    built = info.get("core_version")
+    if built and built != __version__:
+        logger.warning("the %s environment was built with evalscope %s, this is %s; if the job fails, "
+                       "re-create it: evalscope backend install %s --force", env, built, __version__, env)
+
+
 def dir_size_mb(path: Path) -> float:
     total = 0
     for root, _dirs, files in os.walk(path):
@@ -107,8 +118,11 @@ def install(
         constraints = target / "pins.txt"
         constraints.write_text("\n".join(spec.pins) + "\n", encoding="utf-8")
         _pip(py, ["-c", str(constraints), *e, str(core_dir), *e, str(plugin_dir), *extra], log)
+    from evalscope.version import __version__
+
     info = {
         "backend": spec.name,
+        "core_version": __version__,
         "env": spec.env,
         "distribution": spec.distribution,
         "path": str(target),

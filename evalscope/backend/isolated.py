@@ -154,6 +154,7 @@ def run_isolated(
     from evalscope.errors import UsageError
     from evalscope.report.io import read_report
 
+    envs.check_core_version(spec.env)
     work_dir = run_dir.backend_dir(spec.name).resolve()
     work_dir.mkdir(parents=True, exist_ok=True)
     run_dir.logs.mkdir(parents=True, exist_ok=True)

@@ -132,3 +132,30 @@ def test_translate_takes_the_task_limit_unless_eval_limits_is_set(tmp_path):
     limited = {**base, "eval": {**base["eval"], "limits": 7, "overwrite_results": False}}
     native = RAGBackend().translate(TaskConfig(eval_backend="RAGEval", eval_config=limited, limit=5), run_dir)
     assert native["limit"] == 7 and native["reuse"] is True
+
+
+def test_sts_and_beir_readers_name_the_bad_line(tmp_path):
+    from evalscope_rag.tasks import read_beir, read_sts_pairs
+
+    from evalscope.errors import DatasetError
+
+    tsv = tmp_path / "sts.csv"
+    tsv.write_text('main-news\tf\t2012\t1\t4.2\tA "quoted" man.\tA man.\textra\nmain-news\tf\t2012\t2\tx\ta\tb\n')
+    with pytest.raises(DatasetError, match=r"sts.csv:2: column 5 must be the score"):
+        read_sts_pairs(tsv)
+    tsv.write_text('main-news\tf\t2012\t1\t4.2\tA "quoted" man.\tA man.\textra\n')
+    assert read_sts_pairs(tsv) == {"sentence1": ['A "quoted" man.'], "sentence2": ["A man."], "score": [4.2]}
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text('{"sentence1": "a", "sentence2": "b", "score": 1}\n{"sentence1": "a"}\n')
+    with pytest.raises(DatasetError, match=r"pairs.jsonl:2: need sentence1, sentence2"):
+        read_sts_pairs(pairs)
+
+    beir = tmp_path / "beir"
+    beir.mkdir()
+    (beir / "corpus.jsonl").write_text('{"_id": "d1", "text": "doc"}\n')
+    (beir / "queries.jsonl").write_text('{"_id": "q1", "text": "query"}\n{"_id": "q2", "text": "unjudged"}\n')
+    with pytest.raises(DatasetError, match="need qrels.jsonl or qrels/test.tsv"):
+        read_beir(beir, "test")
+    (beir / "qrels.jsonl").write_text('{"query-id": "q1", "corpus-id": "d1", "score": 1}\n')
+    corpus, queries, qrels = read_beir(beir, "test")
+    assert [q["id"] for q in queries] == ["q1"] and qrels == {"q1": {"d1": 1}} and corpus[0]["id"] == "d1"

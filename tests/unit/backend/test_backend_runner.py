@@ -132,3 +132,10 @@ def test_backend_cli_names_the_known_backends():
     done = subprocess.run([sys.executable, "-m", "evalscope.cli.main", "backend", "install", "nope"],
                           capture_output=True, text=True)
     assert done.returncode == 2 and "unknown backend" in done.stderr and "rag" in done.stderr
+
+
+def test_env_built_from_another_core_version_warns(plugin_env, caplog):
+    (plugin_env / "envs" / "fake" / envs.MARKER).write_text('{"core_version": "0.0.1"}')
+    with caplog.at_level("WARNING"):
+        envs.check_core_version("fake")
+    assert "evalscope backend install fake --force" in caplog.text
