@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict
 
 from evalscope.perf.metrics import Distribution
 
-LAG_LIMIT_S = 0.005
+LAG_LIMIT_S = 0.010
 BUSY_LIMIT = 0.9
 
 
