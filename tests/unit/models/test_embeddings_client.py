@@ -28,8 +28,8 @@ def vec(text: str, size: int) -> list[float]:
 class Scripted:
     """A tiny /v1/embeddings: native size 8, honours/rejects/ignores ``dimensions``, can fail first."""
 
-    def __init__(self, mode: str = "honour", fail_first: int = 0, fail_status: int = 503) -> None:
-        self.mode, self.fail_first, self.fail_status = mode, fail_first, fail_status
+    def __init__(self, mode: str = "honour", fail_first: int = 0, fail_status: int = 503, delay: float = 0.01) -> None:
+        self.mode, self.fail_first, self.fail_status, self.delay = mode, fail_first, fail_status, delay
         self.bodies: list[dict] = []
         self.headers: list[dict] = []
         self.in_flight = self.max_in_flight = 0
@@ -42,7 +42,7 @@ class Scripted:
             return web.json_response({"error": {"message": "busy"}}, status=self.fail_status)
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
-        await asyncio.sleep(0.01)
+        await asyncio.sleep(self.delay)
         self.in_flight -= 1
         dims = body.get("dimensions")
         if dims is not None and self.mode == "reject":
@@ -144,3 +144,10 @@ def test_base64_vectors_are_decoded():
     raw = base64.b64encode(struct.pack("<3f", 1.0, 0.5, -2.0)).decode()
     out = parse_response(cfg, {"data": [{"index": 0, "embedding": raw}]}, 1)
     assert all(math.isclose(a, b) for a, b in zip(out[0], [1.0, 0.5, -2.0]))
+
+
+def test_a_server_that_does_not_answer_times_out_then_fails():
+    server = Scripted(delay=1)
+    with pytest.raises(EmbeddingsError, match=r"after 4 attempts: TimeoutError"):
+        asyncio.run(run_against(server, {"timeout": 0.1}, TEXTS[:1]))
+    assert len(server.bodies) == 4
