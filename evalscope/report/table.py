@@ -13,11 +13,18 @@ def _fmt(score: Optional[float]) -> str:
     return "-" if score is None else f"{score:.4f}"
 
 
-def report_rows(reports: Iterable[Report]) -> list[tuple[str, ...]]:
-    """One row per subset, then an ``OVERALL`` row per metric when there are several subsets."""
+MAX_METRICS = 5
+
+
+def report_rows(reports: Iterable[Report], max_metrics: int = MAX_METRICS) -> list[tuple[str, ...]]:
+    """One row per subset, then an ``OVERALL`` row per metric when there are several subsets.
+
+    At most ``max_metrics`` metrics per report (the first is the primary one); a last row says how
+    many more the report file holds (MTEB retrieval tasks have over a hundred).
+    """
     rows: list[tuple[str, ...]] = []
     for report in reports:
-        for metric in report.metrics:
+        for metric in report.metrics[:max_metrics]:
             subsets = [s for c in metric.categories for s in c.subsets]
             for subset in subsets:
                 rows.append(
@@ -27,6 +34,10 @@ def report_rows(reports: Iterable[Report]) -> list[tuple[str, ...]]:
                 rows.append(
                     (report.model_name, report.dataset_name, metric.name, "OVERALL", str(metric.num), _fmt(metric.score))
                 )
+        hidden = len(report.metrics) - max_metrics
+        if hidden > 0:
+            rows.append((report.model_name, report.dataset_name, f"(+{hidden} more metrics in the report file)",
+                         "-", "-", "-"))
         if report.execution and report.execution.errored:
             rows.append(
                 (report.model_name, report.dataset_name, "errored", "-", str(report.execution.errored), "-")

@@ -38,3 +38,12 @@ def test_round_trip_and_version_check(tmp_path):
 def test_table_lists_subsets_and_overall():
     table = score_table([_report()])
     assert "| OVERALL | 50  | 0.7000 |" in table and "| a       | 30  | 1.0000 |" in table
+
+
+def test_table_caps_the_metrics_per_report():
+    subsets = [Category(subsets=[Subset(name="s", score=0.5, num=2)])]
+    many = Report(name="m@x", model_name="m", dataset_name="x",
+                  metrics=[Metric(name=f"metric_{i}", categories=subsets) for i in range(8)])
+    table = score_table([many])
+    assert "metric_4" in table and "metric_5" not in table
+    assert "(+3 more metrics in the report file)" in table
