@@ -65,11 +65,15 @@ def main() -> None:
     ap.add_argument("--parallel", type=int, nargs="+", default=[1, 64, 256])
     ap.add_argument("--rounds", type=int, default=4, help="requests per stream (number = parallel x rounds, min 20)")
     ap.add_argument("--repeats", type=int, default=1, help="repeat every level; the median errors are printed last")
+    ap.add_argument("--nice", type=int, default=0,
+                    help="run server and client at this niceness (negative needs root) to shield them from other load")
     a = ap.parse_args()
+    if a.nice:
+        os.nice(a.nice)  # the mock server and the clients are children: they inherit it
     server_cpu, client_cpu = cpus()
     print(f"mock server on cpu {server_cpu}, client on cpu {client_cpu}; server TTFT {TTFT_MS:g} ms, "
           f"ITL {ITL_MS:g} ms, {TOKENS} tokens, streaming; one warm-up wave per run; "
-          f"load average {os.getloadavg()[0]:.2f}")
+          f"load average {os.getloadavg()[0]:.2f}; niceness {a.nice}")
     header = (f"{'parallel':>8} {'n':>5} | {'TTFT mean':>9} {'true':>7} {'err':>6} | {'TTFT p99':>8} {'true':>7} "
               f"{'err':>6} | {'ITL mean':>8} {'true':>6} {'err':>6}  (ms)")
     with run_in_subprocess(cpus=[server_cpu], ttft_ms=TTFT_MS, itl_ms=ITL_MS, output_tokens=TOKENS) as server, \
