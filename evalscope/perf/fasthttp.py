@@ -219,16 +219,21 @@ class Transport:
     async def request(self, body: bytes, parser: ResponseParser, origin: float) -> tuple[Optional[int], float, Optional[str]]:
         """Send ``body``; returns (status, end time relative to ``origin``, error or ``None``)."""
         for attempt in (0, 1):
-            reused = bool(self._idle)
-            try:
-                conn = self._idle.pop() if reused else await self._connect()
-            except (OSError, asyncio.TimeoutError) as exc:
-                kind = "timeout" if isinstance(exc, asyncio.TimeoutError) else f"connection error: {type(exc).__name__}: {exc}"
-                return None, perf_counter() - origin, kind
-            if conn.closed:
-                continue
-            status, end, error, retry = await self._exchange(conn, body, parser, origin, reused)
-            if not retry or attempt:
+            conn = None
+            while attempt == 0 and self._idle and conn is None:  # drop connections closed while idle
+                candidate = self._idle.pop()
+                conn = None if candidate.closed else candidate
+            reused = conn is not None
+            if conn is None:
+                try:
+                    conn = await self._connect()
+                except (OSError, asyncio.TimeoutError) as exc:
+                    kind = "timeout" if isinstance(exc, asyncio.TimeoutError) else f"connection error: {type(exc).__name__}: {exc}"
+                    return None, perf_counter() - origin, kind
+            # a reused connection that dies before any byte may have been closed by the server while idle:
+            # re-send once, on a new connection
+            status, end, error, retry = await self._exchange(conn, body, parser, origin, reused and attempt == 0)
+            if not retry:
                 return status, end, error
         return None, perf_counter() - origin, "connection error: no usable connection"
 
