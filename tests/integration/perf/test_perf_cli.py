@@ -5,6 +5,7 @@ import sqlite3
 import pytest
 
 from evalscope.perf.mock_server import run_in_thread
+from perf_cli_helpers import perf  # noqa: F401  (the `perf` fixture: run `evalscope perf` as a subprocess)
 
 TTFT, ITL, TOKENS = 40.0, 4.0, 8
 

@@ -6,6 +6,7 @@ import zlib
 import pytest
 
 from evalscope.perf.mock_server import run_in_thread
+from perf_cli_helpers import perf  # noqa: F401  (the `perf` fixture: run `evalscope perf` as a subprocess)
 
 
 @pytest.fixture(scope="module")

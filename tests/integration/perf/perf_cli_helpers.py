@@ -1,3 +1,5 @@
+"""Shared by the perf integration tests (not a conftest.py: the eval tests import theirs as `conftest`)."""
+
 import json
 import subprocess
 import sys
