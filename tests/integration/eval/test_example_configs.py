@@ -31,7 +31,7 @@ def test_native_openai_api_config_runs_against_the_mock_server(tmp_path):
     if not DATASETS.exists():
         pytest.skip("shared datasets absent")
     data = yaml.safe_load(Path("configs/native_openai_api.yaml").read_text())
-    for name, args in data["dataset_args"].items():
+    for args in data["dataset_args"].values():
         args["local_path"] = str(DATASETS / Path(args["local_path"]).name)
     data["limit"] = 3
     data["work_dir"] = str(tmp_path)

@@ -3,9 +3,9 @@
 import sqlite3
 
 import pytest
+from perf_cli_helpers import perf  # noqa: F401  (the `perf` fixture: run `evalscope perf` as a subprocess)
 
 from evalscope.perf.mock_server import run_in_thread
-from perf_cli_helpers import perf  # noqa: F401  (the `perf` fixture: run `evalscope perf` as a subprocess)
 
 TTFT, ITL, TOKENS = 40.0, 4.0, 8
 

@@ -4,9 +4,9 @@ import struct
 import zlib
 
 import pytest
+from perf_cli_helpers import perf  # noqa: F401  (the `perf` fixture: run `evalscope perf` as a subprocess)
 
 from evalscope.perf.mock_server import run_in_thread
-from perf_cli_helpers import perf  # noqa: F401  (the `perf` fixture: run `evalscope perf` as a subprocess)
 
 
 @pytest.fixture(scope="module")
