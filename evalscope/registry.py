@@ -28,7 +28,8 @@ BUILTIN_PACKAGES: dict[str, tuple[str, ...]] = {
     "filter": ("evalscope.filters",),
     "metric": ("evalscope.metrics",),
     "backend": ("evalscope.backend.builtin",),
-    "aggregator": ("evalscope.metrics",),
+    "perf_api": ("evalscope.perf.apis",),
+    "perf_dataset": ("evalscope.perf.datasets",),
 }
 
 

@@ -1,4 +1,4 @@
-"""Per-sample metrics (pure functions) and aggregators, registered as ``metric:<name>``."""
+"""Per-sample metrics (pure functions), registered as ``metric:<name>``; aggregation is in ``evalscope.native.aggregate``."""
 
 from __future__ import annotations
 

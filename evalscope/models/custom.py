@@ -8,13 +8,13 @@ has no ``model_name``, the task's ``model_id`` is used.
 from __future__ import annotations
 
 import asyncio
-import importlib
 import inspect
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any
 
 from evalscope.errors import ConfigError
 from evalscope.models.base import ChatMessage, ModelOutput
+from evalscope.references import is_reference, load_reference
 from evalscope.registry import register
 
 if TYPE_CHECKING:
@@ -24,17 +24,9 @@ ENTRY_POINT_GROUP = "evalscope.models"
 
 
 def resolve_class(spec: str) -> Any:
-    """``module:Class`` or the name of an ``evalscope.models`` entry point."""
-    if ":" in spec:
-        module_name, _, attr = spec.partition(":")
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError as exc:
-            raise ConfigError(f"custom model {spec!r}: cannot import module {module_name!r}: {exc}") from None
-        try:
-            return getattr(module, attr)
-        except AttributeError:
-            raise ConfigError(f"custom model {spec!r}: module {module_name!r} has no {attr!r}") from None
+    """``module:Class``, ``path/to/file.py:Class``, or the name of an ``evalscope.models`` entry point."""
+    if is_reference(spec):
+        return load_reference(spec, "custom model")
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         if ep.name == spec:
             return ep.load()
