@@ -32,6 +32,8 @@ def add_parser(subparsers) -> None:
     g.add_argument("--no-test-connection", action="store_true", default=None)
     g.add_argument("--transport", choices=["auto", "fast", "aiohttp"],
                    help="HTTP client: auto (built-in HTTP/1.1 client for http://, aiohttp for https://)")
+    g.add_argument("--event-loop", choices=["auto", "asyncio", "uvloop"],
+                   help="event loop: auto (uvloop when installed, else asyncio)")
     g = p.add_argument_group("load")
     g.add_argument("--parallel", type=int, nargs="+", help="concurrency; several values run a sweep")
     g.add_argument("-n", "--number", type=int, nargs="+", help="requests per run (one per --parallel value)")

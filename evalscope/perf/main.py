@@ -5,7 +5,6 @@ Library code: progress and tables go through the ``Display`` handed in (``evalsc
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import time
@@ -14,6 +13,7 @@ from typing import Any, Optional
 
 from evalscope.display import Display, NullDisplay
 from evalscope.errors import UsageError
+from evalscope.perf import event_loop
 from evalscope.perf.arguments import PerfArgs
 from evalscope.perf.summary import BenchmarkSummary, percentile_rows, summarize
 
@@ -54,7 +54,7 @@ def run_perf(args: PerfArgs, display: Optional[Display] = None) -> list[Benchmar
     if not args.no_test_connection:
         from evalscope.perf.runner import check_connection
 
-        asyncio.run(check_connection(args, api, api.build_body(items[0])))
+        event_loop.run(check_connection(args, api, api.build_body(items[0])), args.event_loop)
     summaries: list[BenchmarkSummary] = []
     for k, (parallel, number) in enumerate(args.runs):
         if k and args.sleep_interval:
@@ -84,7 +84,7 @@ def _one_run(args, api, items, tokenizer, parallel, number, root: Path, display:
         if args.log_every_n_query and counter["done"] % args.log_every_n_query == 0:
             logger.info("%s: %d/%d done, %d failed", label, counter["done"], number, counter["failed"])
 
-    result = asyncio.run(run_once(args, api, bodies, parallel, on_done=on_done, warmup=warmup))
+    result = event_loop.run(run_once(args, api, bodies, parallel, on_done=on_done, warmup=warmup), args.event_loop)
     progress.close()
     fill_tokens(result.records, run_items, tokenizer)
     summary = summarize(result, embedding=api.embedding)

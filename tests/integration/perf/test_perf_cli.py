@@ -28,11 +28,11 @@ def prompts(tmp_path):
     return str(path)
 
 
-@pytest.mark.parametrize("transport", ["auto", "aiohttp"])
-def test_closed_loop_stream(server, perf, prompts, transport):
+@pytest.mark.parametrize("transport,loop", [("auto", "auto"), ("aiohttp", "auto"), ("auto", "asyncio")])
+def test_closed_loop_stream(server, perf, prompts, transport, loop):
     run = perf("--url", server.url + "/chat/completions", "--model", "mock", "--parallel", "4", "-n", "20",
                "--dataset", "openqa", "--dataset-path", prompts, "--stream", "--api-key", "sk-secret-123",
-               "--transport", transport)
+               "--transport", transport, "--event-loop", loop)
     assert run.rc == 0, run.stderr
     rows = run.rows(4, 20)
     assert len(rows) == 20 and all(r["success"] == 1 and r["is_stream"] == 1 for r in rows)
@@ -49,7 +49,7 @@ def test_closed_loop_stream(server, perf, prompts, transport):
     assert abs(summary["Avg ITL (ms)"] - ITL) < 2
     assert summary["itl_basis"] == "token"
     args = run.json(4, 20, "benchmark_args.json")
-    assert args["api_key"] == "**********"
+    assert args["api_key"] == "**********" and args["event_loop"] == loop
     assert "sk-secret-123" not in (run.run_dir(4, 20) / "benchmark_args.json").read_text()
     percentiles = run.json(4, 20, "benchmark_percentile.json")
     assert [p["Percentiles"] for p in percentiles][0] == "min" and "TTFT (ms)" in percentiles[0]
