@@ -40,8 +40,7 @@ def run_one(task: TaskConfig, display: Optional["Display"] = None) -> dict[str, 
     try:
         write_task_config(task, run_dir)
         logger.info("run directory: %s", run_dir.root)
-        context = RunContext(task=task, run_dir=run_dir, display=display or NullDisplay(),
-                             cached_run=run_dir if task.use_cache else None)
+        context = RunContext(task=task, run_dir=run_dir, display=display or NullDisplay())
         reports = backend.run(context)
         (display or NullDisplay()).results(reports)
         return {r.dataset_name: r for r in reports}
@@ -98,24 +97,20 @@ def _run_dir(task: TaskConfig) -> RunDir:
     return RunDir(root)
 
 
-def _identity(data: dict[str, Any]) -> dict[str, Any]:
+def _identity(data: dict[str, Any], what: str) -> dict[str, Any]:
     """What a cached run must share with this task for its answers to be reused."""
-    gen = data.get("generation_config") or {}
-    keep_gen = ("temperature", "top_p", "top_k", "max_tokens", "n", "seed", "stop", "presence_penalty",
-                "frequency_penalty", "extra_body")
-    args = data.get("dataset_args") or {}
-    # where the data lives may change between runs (a moved folder); what it holds is checked per
-    # sample by the hash of each prompt
-    prompt_keys = ("few_shot_num", "few_shot_random", "prompt_template", "system_prompt", "eval_split",
-                   "train_split")
+    from evalscope.config import DatasetArgs, GenerationConfig
+    from evalscope.config.errors import validate
+
+    generation = validate(GenerationConfig, data.get("generation_config") or {}, f"{what} generation_config")
     return {
         "model_id": data.get("model_id"),
         "model": data.get("model"),
         "eval_type": data.get("eval_type"),
-        "generation_config": {k: gen.get(k) for k in keep_gen if gen.get(k) not in (None, {}, [])},
+        "generation_config": generation.identity(),
         "dataset_args": {
-            name: {k: v for k, v in (a or {}).items() if k in prompt_keys and v is not None}
-            for name, a in args.items()
+            name: validate(DatasetArgs, a or {}, f"{what} dataset_args.{name}").identity()
+            for name, a in (data.get("dataset_args") or {}).items()
         },
     }
 
@@ -127,7 +122,7 @@ def check_resumable(task: TaskConfig, run_dir: RunDir) -> None:
     import yaml
 
     cached = yaml.safe_load(run_dir.task_config.read_text(encoding="utf-8")) or {}
-    old, new = _identity(cached), _identity(task.to_safe_dict())
+    old, new = _identity(cached, f"cached {run_dir.task_config}"), _identity(task.to_safe_dict(), "task")
     diffs = []
     for key in ("model_id", "model", "eval_type", "generation_config"):
         if old[key] != new[key]:

@@ -11,7 +11,7 @@ or in an isolated virtual environment.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -31,10 +31,8 @@ class RunContext:
     run_dir: "RunDir"
     """The run directory (already created)."""
     display: "Display"
-    """Progress and result display; backends never print."""
-    cached_run: "RunDir | None" = None
-    """The run directory being resumed (``use_cache``), when there is one."""
-    extra: dict[str, Any] = field(default_factory=dict)
+    """Progress and result display; backends never print (``task.use_cache`` says whether
+    ``run_dir`` is a run being resumed)."""
 
 
 @runtime_checkable

@@ -126,10 +126,6 @@ class Benchmark:
     def category_of(self, subset: str) -> tuple[str, ...]:
         return self.meta.subset_categories.get(subset, ("default",))
 
-    def identity(self) -> dict[str, Any]:
-        """What makes two runs of this benchmark comparable (to refuse mixing cached results)."""
-        return {"name": self.name, "version": self.meta.version, **self.args.identity()}
-
     # -- hooks
     def builtin_rows(self, subset: str, split: str) -> Optional[Iterator[dict[str, Any]]]:
         """Rows that ship with the benchmark itself (``None``: load from files or a hub)."""

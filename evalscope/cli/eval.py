@@ -61,11 +61,11 @@ def task_dict(args: argparse.Namespace) -> dict[str, Any]:
     if getattr(args, "config", None):
         from pathlib import Path
 
-        from evalscope.config.task import _read_mapping_file
+        from evalscope.config.task import read_mapping_file
         from evalscope.errors import ConfigError
 
         try:
-            data = _read_mapping_file(Path(args.config), "--config")
+            data = read_mapping_file(Path(args.config), "--config")
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
     flags = {k: v for k, v in vars(args).items() if k not in ("func", "config")}

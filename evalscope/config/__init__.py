@@ -20,10 +20,10 @@ def load_task(source: TaskInput) -> TaskConfig:
     if isinstance(source, TaskConfig):
         return source
     if isinstance(source, (str, Path)):
-        from evalscope.config.task import _read_mapping_file
+        from evalscope.config.task import read_mapping_file
 
         try:
-            data = _read_mapping_file(Path(source), "task config")
+            data = read_mapping_file(Path(source), "task config")
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
         return validate(TaskConfig, data, f"task config {source}")

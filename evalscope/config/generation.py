@@ -107,5 +107,5 @@ class GenerationConfig(BaseModel):
         return body
 
     def identity(self) -> dict[str, Any]:
-        """The settings that change what the model answers (used to refuse mixing cached runs)."""
-        return {**self.request_fields()}
+        """The settings that change what the model answers (a resumed run must share them)."""
+        return self.request_fields()

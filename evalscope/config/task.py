@@ -52,9 +52,13 @@ class DatasetArgs(BaseModel):
     """Split few-shot examples come from."""
 
     def identity(self) -> dict[str, Any]:
-        """The settings that change prompts or scores (to refuse mixing cached runs)."""
-        keys = ("few_shot_num", "few_shot_random", "prompt_template", "system_prompt", "metric_list",
-                "filters", "eval_split", "train_split")
+        """The settings that change the prompts (a resumed run must share them).
+
+        Where the data lives may change between runs (a moved folder): what it holds is checked per
+        sample by the hash of each prompt. Scoring settings may change: reviews are redone then.
+        """
+        keys = ("few_shot_num", "few_shot_random", "prompt_template", "system_prompt", "eval_split",
+                "train_split")
         return {k: getattr(self, k) for k in keys if getattr(self, k) is not None}
 
 
@@ -175,7 +179,7 @@ class TaskConfig(BaseModel):
             text = str(v).strip()
             if text.startswith("{"):
                 return json.loads(text)
-            return _read_mapping_file(Path(text), "eval_config")
+            return read_mapping_file(Path(text), "eval_config")
         return v
 
     @model_validator(mode="after")
@@ -249,7 +253,7 @@ def _default_model_id(model: Any) -> str:
     return getattr(model, "model_name", None) or type(model).__name__
 
 
-def _read_mapping_file(path: Path, what: str) -> dict[str, Any]:
+def read_mapping_file(path: Path, what: str) -> dict[str, Any]:
     if not path.exists():
         raise ValueError(f"{what}: file not found: {path}")
     text = path.read_text(encoding="utf-8")

@@ -18,6 +18,7 @@ from typing import Any, Optional, Sequence
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from evalscope.errors import RunFailed
+from evalscope.models.openai_codec import error_text
 from evalscope.wire.retry import RetryPolicy, is_transient_status, retry_after_seconds
 
 logger = logging.getLogger(__name__)
@@ -95,12 +96,7 @@ def build_headers(config: EmbeddingsConfig) -> dict[str, str]:
 
 def error_message(body: Any) -> str:
     """The server's error text from an OpenAI-style (or any) error body."""
-    if isinstance(body, dict):
-        err = body.get("error", body)
-        if isinstance(err, dict):
-            return str(err.get("message") or err)
-        return str(err)
-    return str(body)[:500]
+    return error_text(body) if isinstance(body, dict) else str(body)[:500]
 
 
 def _decode(embedding: Any) -> Vector:

@@ -67,7 +67,7 @@ def parse_response(kind: ApiKind, data: Any) -> ModelOutput:
     if not isinstance(data, dict):
         raise ModelError(f"malformed response: expected a JSON object, got {type(data).__name__}")
     if "error" in data and not data.get("choices"):
-        raise ModelError(f"server error in response body: {_error_text(data)}")
+        raise ModelError(f"server error in response body: {error_text(data)}")
     choices = data.get("choices")
     if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
         raise ModelError("malformed response: no 'choices'")
@@ -82,7 +82,8 @@ def parse_response(kind: ApiKind, data: Any) -> ModelOutput:
     )
 
 
-def _error_text(data: Any) -> str:
+def error_text(data: Any) -> str:
+    """The server's error text from an OpenAI-style (or any) error body."""
     if isinstance(data, dict):
         err = data.get("error", data)
         if isinstance(err, dict):
@@ -95,7 +96,7 @@ def error_message(status: int, body: bytes) -> str:
     """A one-line description of an HTTP error response."""
     text = body[:2000].decode("utf-8", errors="replace")
     try:
-        detail = _error_text(json.loads(text))
+        detail = error_text(json.loads(text))
     except ValueError:
         detail = text.strip() or "(empty body)"
     return f"HTTP {status}: {detail}"
@@ -118,7 +119,7 @@ class StreamAccumulator:
         if not isinstance(chunk, dict):
             raise ModelError("malformed stream chunk: expected a JSON object")
         if "error" in chunk and not chunk.get("choices"):
-            raise ModelError(f"server error in stream: {_error_text(chunk)}")
+            raise ModelError(f"server error in stream: {error_text(chunk)}")
         self.model = chunk.get("model") or self.model
         usage = _usage(chunk.get("usage"))
         if usage is not None:

@@ -54,6 +54,11 @@ class SubsetPlan:
     cached_reviews: dict[tuple[str, int], ReviewRecord]
 
 
+def messages_hash(messages: list[ChatMessage]) -> str:
+    """The key of a prompt: a cached answer is reused only for the very same messages."""
+    return stable_hash([m.model_dump() for m in messages])
+
+
 def apply_limit(samples: list["Sample"], limit: Optional[float]) -> list["Sample"]:
     if limit is None:
         return samples
@@ -135,7 +140,7 @@ class BenchmarkRun:
         for plan in plans:
             for sample in plan.samples:
                 messages = self.benchmark.build_messages(sample, plan.few_shots)
-                input_hash = stable_hash([m.model_dump() for m in messages])
+                input_hash = messages_hash(messages)
                 for repeat in range(self.task.repeats):
                     if self._stop:
                         return
@@ -151,7 +156,7 @@ class BenchmarkRun:
                 if cached is None:
                     continue
                 messages = self.benchmark.build_messages(sample, plan.few_shots)
-                if stable_hash([m.model_dump() for m in messages]) != cached.input_hash:
+                if messages_hash(messages) != cached.input_hash:
                     raise ConfigError(
                         f"{self.benchmark.name}/{plan.name}: the cached run in {self.run_dir.root} asked sample "
                         f"{sample.id!r} with a different prompt (data, few-shot or template changed); "
