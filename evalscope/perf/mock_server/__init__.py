@@ -61,8 +61,9 @@ JSON body / one bad SSE event), ``no_done`` (stream without ``[DONE]``). ``rate`
 ``prompts_sha256`` (sha256 -> count), ``max_prompt_count``, ``applied`` (mean applied ttft/itl/latency
 in ms) and with ``?requests=1`` ``requests``: one record per request with the applied ``ttft_ms``,
 ``itl_ms`` (mean gap between content chunk writes), ``latency_ms``, ``arrived`` (epoch seconds), tokens,
-status and fault. Applied times count from the arrival of the request's bytes (stamped in the server's
-protocol callback), so the server's own queueing is included.
+status and fault. Applied times count from the arrival of the request's bytes: on Linux the kernel's
+receive time (``SO_TIMESTAMPNS``, see ``stamped.py``), so time the request waits in the socket while
+the server's loop is busy is part of the applied TTFT, as a client sees it; elsewhere the read time.
 """
 
 from evalscope.perf.mock_server.config import FaultSpec, MockServerConfig, Rule, load_config, load_script

@@ -17,7 +17,8 @@ from evalscope.perf.mock_server.config import MockServerConfig
 
 def make_runner(app):
     """An ``AppRunner`` whose connections stamp when request bytes arrive (``protocol.evalscope_arrival``),
-    so the applied TTFT counts from the request's arrival, the server's own queueing included."""
+    so the applied TTFT counts from the request's arrival, the server's own queueing included: the
+    kernel's receive time on a ``StampedTransport`` (see ``stamped.py``), else the read time."""
     from time import perf_counter
 
     from aiohttp import web
@@ -28,7 +29,7 @@ def make_runner(app):
         __slots__ = ("evalscope_arrival",)
 
         def data_received(self, data: bytes) -> None:
-            self.evalscope_arrival = perf_counter()
+            self.evalscope_arrival = getattr(self.transport, "last_arrival", None) or perf_counter()
             super().data_received(data)
 
     class StampingServer(Server):
@@ -43,6 +44,21 @@ def make_runner(app):
             return server
 
     return StampingRunner(app, access_log=None, handler_cancellation=True)
+
+
+async def start_site(runner, host: str, port: int):
+    """Listen on ``host:port`` for ``runner`` (set up); returns (site, port). Kernel-stamped on Linux."""
+    from aiohttp import web
+
+    from evalscope.perf.mock_server.stamped import StampedServer, kernel_stamps_supported
+
+    if kernel_stamps_supported():
+        site = StampedServer(runner.server, host, port)
+        site.start()
+        return site, site.port
+    site = web.TCPSite(runner, host, port, backlog=4096)
+    await site.start()
+    return site, runner.addresses[0][1]
 
 
 def _make_config(config: Optional[MockServerConfig], overrides: dict[str, Any]) -> MockServerConfig:
@@ -95,6 +111,7 @@ class ThreadServer(_HttpControl):
         self._ready = threading.Event()
         self._error: Optional[BaseException] = None
         self._runner = None
+        self._site = None
         self.port: int = 0
         self._thread = threading.Thread(target=self._run, name="mock-server", daemon=True)
         self._thread.start()
@@ -112,20 +129,18 @@ class ThreadServer(_HttpControl):
             return
         self._ready.set()
         self._loop.run_forever()
+        _close_site(self._site)
         self._loop.run_until_complete(self._runner.cleanup())
         self._loop.close()
 
     async def _start(self) -> None:
-        from aiohttp import web
 
         from evalscope.perf.mock_server.app import build_app
 
         self.app = build_app(self.config)
         self._runner = make_runner(self.app)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.config.host, self.config.port, backlog=4096)
-        await site.start()
-        self.port = self._runner.addresses[0][1]
+        self._site, self.port = await start_site(self._runner, self.config.host, self.config.port)
 
     def stats(self, requests: bool = False) -> dict[str, Any]:
         from evalscope.perf.mock_server.app import STATE_KEY
@@ -169,6 +184,13 @@ class SubprocessServer(_HttpControl):
         Path(self._tmp.name).unlink(missing_ok=True)
 
 
+def _close_site(site) -> None:
+    from evalscope.perf.mock_server.stamped import StampedServer
+
+    if isinstance(site, StampedServer):
+        site.close()  # a TCPSite is closed by runner.cleanup()
+
+
 def run_in_thread(config: Optional[MockServerConfig] = None, **overrides: Any) -> ThreadServer:
     """Start a mock server on 127.0.0.1 (a free port unless ``port`` is given) in a background thread.
 
@@ -186,21 +208,19 @@ def run_in_subprocess(
 
 def serve(config: MockServerConfig, announce=None) -> None:
     """Run in the foreground until interrupted; ``announce(url)`` is called once listening."""
-    from aiohttp import web
 
     from evalscope.perf.mock_server.app import build_app
 
     async def main() -> None:
         runner = make_runner(build_app(config))
         await runner.setup()
-        site = web.TCPSite(runner, config.host, config.port, backlog=4096)
-        await site.start()
-        port = runner.addresses[0][1]
+        site, port = await start_site(runner, config.host, config.port)
         if announce is not None:
             announce(f"http://{config.host}:{port}/v1")
         try:
             await asyncio.Event().wait()
         finally:
+            _close_site(site)
             await runner.cleanup()
 
     from evalscope.perf import event_loop
