@@ -36,8 +36,12 @@ def add_parser(subparsers) -> None:
                    help="event loop: auto (uvloop when installed, else asyncio)")
     g = p.add_argument_group("load")
     g.add_argument("--parallel", type=int, nargs="+", help="concurrency; several values run a sweep")
-    g.add_argument("-n", "--number", type=int, nargs="+", help="requests per run (one per --parallel value)")
-    g.add_argument("--rate", type=float, help="requests/s with Poisson arrivals (default: closed loop)")
+    g.add_argument("-n", "--number", type=int, nargs="+", help="requests per run (one per --parallel or --rate value)")
+    g.add_argument("--rate", type=float, nargs="+",
+                   help="requests/s with Poisson arrivals (default: closed loop); several values run a rate sweep, "
+                        "each capped at --parallel in flight")
+    g.add_argument("--open-loop", action="store_true", default=None,
+                   help="send on the --rate schedule with no cap on requests in flight (--parallel is ignored)")
     g.add_argument("--burstiness", type=float, help="gamma shape of inter-arrival gaps (1: Poisson)")
     g.add_argument("--warmup-num", type=float, help="warm-up requests (or fraction of --number) before each run")
     g.add_argument("--duration", type=float, help="stop sending after this many seconds per run")

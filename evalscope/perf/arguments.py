@@ -11,6 +11,24 @@ API_ENDPOINTS = {"openai": "chat/completions", "openai_embedding": "embeddings",
 SECRET_HEADERS = ("authorization", "api-key", "x-api-key", "proxy-authorization", "cookie")
 
 
+class RunSpec(BaseModel):
+    """One run of a sweep: its load, and the directory it writes (``parallel_<p>_number_<n>``, EvalScope's
+    names; ``rate_<r>_number_<n>`` in a ``--rate`` sweep)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    parallel: Optional[int]
+    """Concurrency (closed loop) or the cap on requests in flight (with ``rate``); ``None``: no cap (open loop)."""
+    number: int
+    rate: Optional[float] = None
+    """Requests/s of the arrival schedule; ``None``: closed loop."""
+    name: str
+
+
+def _rate_text(rate: float) -> str:
+    return str(float(rate))  # EvalScope's directory names: rate_5.0_number_100
+
+
 def _as_list(value: Any) -> Any:
     if value is None or isinstance(value, list):
         return value
@@ -48,9 +66,13 @@ class PerfArgs(BaseModel):
     parallel: list[int] = Field(default_factory=lambda: [1])
     """Concurrency (closed loop) or concurrency cap (with ``rate``); several values make a sweep."""
     number: Optional[list[int]] = None
-    """Requests per run, one per ``parallel`` value (default: 1000 each, EvalScope's default)."""
-    rate: float = -1
-    """Requests per second with Poisson arrivals; -1 (or <= 0): closed loop, as fast as ``parallel`` allows."""
+    """Requests per run, one per ``parallel`` value, or one per ``rate`` value in a rate sweep (default: 1000 each)."""
+    rate: list[float] = Field(default_factory=lambda: [-1.0])
+    """Requests per second with Poisson arrivals; -1 (or <= 0): closed loop, as fast as ``parallel`` allows.
+    Several values make a sweep over rates (each > 0), with ``parallel`` as the cap of every run (or one cap each)."""
+    open_loop: bool = False
+    """Send on the ``rate`` schedule with no cap on requests in flight (``parallel`` is ignored), as EvalScope's
+    ``--open-loop``: the offered load never adapts to the server."""
     burstiness: float = 1.0
     """Gamma shape of the inter-arrival times with ``rate``: 1 is Poisson, < 1 burstier, > 1 more regular."""
     warmup_num: float = 0
@@ -108,7 +130,7 @@ class PerfArgs(BaseModel):
     swanlab_api_key: Optional[SecretStr] = None
     no_html: bool = False
 
-    @field_validator("parallel", "number", "stop", mode="before")
+    @field_validator("parallel", "number", "stop", "rate", mode="before")
     @classmethod
     def _listify(cls, value: Any) -> Any:
         return _as_list(value)
@@ -142,13 +164,29 @@ class PerfArgs(BaseModel):
 
     @model_validator(mode="after")
     def _check(self) -> "PerfArgs":
-        if self.number is None:
-            self.number = [1000] * len(self.parallel)
-        if len(self.number) == 1 and len(self.parallel) > 1:
-            self.number = self.number * len(self.parallel)
-        if len(self.number) != len(self.parallel):
+        rate_sweep = len(self.rate) > 1 or self.open_loop
+        if not self.rate:
+            raise ValueError("--rate needs a value")
+        if rate_sweep and any(r <= 0 for r in self.rate):
             raise ValueError(
-                f"--number has {len(self.number)} values and --parallel {len(self.parallel)}: give one number per parallel"
+                f"--rate {' '.join(f'{r:g}' for r in self.rate)}: "
+                + ("--open-loop" if self.open_loop else "a sweep over several rates")
+                + " needs every rate > 0 (-1, a closed loop, only works alone)"
+            )
+        axis, axis_name = (self.rate, "--rate") if rate_sweep else (self.parallel, "--parallel")
+        if rate_sweep and not self.open_loop and len(self.parallel) not in (1, len(self.rate)):
+            raise ValueError(
+                f"--parallel has {len(self.parallel)} values and --rate {len(self.rate)}: in a rate sweep give one "
+                "--parallel (the cap of every run) or one per rate"
+            )
+        if self.number is None:
+            self.number = [1000] * len(axis)
+        if len(self.number) == 1 and len(axis) > 1:
+            self.number = self.number * len(axis)
+        if len(self.number) != len(axis):
+            raise ValueError(
+                f"--number has {len(self.number)} values and {axis_name} {len(axis)}: give one number per "
+                f"{axis_name.lstrip('-')} value"
             )
         if any(n < 1 for n in self.number):
             raise ValueError("every --number value must be >= 1")
@@ -162,9 +200,25 @@ class PerfArgs(BaseModel):
 
     # derived -----------------------------------------------------------------
     @property
-    def runs(self) -> list[tuple[int, int]]:
-        """``(parallel, number)`` of each run of the sweep."""
-        return list(zip(self.parallel, self.number or []))
+    def runs(self) -> list[RunSpec]:
+        """Each run of the sweep, in order; a repeated run gets ``_2``, ``_3`` on its directory name."""
+        numbers = self.number or []
+        if len(self.rate) == 1 and not self.open_loop:
+            rate = self.rate[0] if self.rate[0] > 0 else None
+            specs = [(p, n, rate, f"parallel_{p}_number_{n}") for p, n in zip(self.parallel, numbers)]
+        else:
+            caps: list[Optional[int]] = [None] * len(self.rate) if self.open_loop else (
+                self.parallel * len(self.rate) if len(self.parallel) == 1 else list(self.parallel))
+            vary = len(set(caps)) > 1
+            specs = [(p, n, r, (f"parallel_{p}_" if vary else "") + f"rate_{_rate_text(r)}_number_{n}")
+                     for p, n, r in zip(caps, numbers, self.rate)]
+        seen: dict[str, int] = {}
+        runs = []
+        for parallel, number, rate, name in specs:
+            seen[name] = seen.get(name, 0) + 1
+            suffix = f"_{seen[name]}" if seen[name] > 1 else ""
+            runs.append(RunSpec(parallel=parallel, number=number, rate=rate, name=name + suffix))
+        return runs
 
     @property
     def endpoint_url(self) -> str:

@@ -24,7 +24,7 @@ class Sender:
 
     def __init__(self, url: str, headers: dict[str, str], api: ApiPlugin, stream: bool, origin: float, *,
                  connect_timeout: Optional[float] = None, read_timeout: Optional[float] = None,
-                 total_timeout: Optional[float] = None, parallel: int = 1, transport: str = "auto",
+                 total_timeout: Optional[float] = None, parallel: Optional[int] = 1, transport: str = "auto",
                  keep_chunk_texts: bool = False, debug: bool = False) -> None:
         self.url, self.headers, self.api = url, headers, api
         self.stream = stream and api.streams
@@ -83,7 +83,8 @@ class Sender:
         if self._session is None:
             connect, read, total = self.timeouts
             timeout = aiohttp.ClientTimeout(total=total, sock_connect=connect, sock_read=read)
-            connector = aiohttp.TCPConnector(limit=self.parallel + 8, ttl_dns_cache=300)
+            limit = 0 if self.parallel is None else self.parallel + 8  # 0: no limit (open loop)
+            connector = aiohttp.TCPConnector(limit=limit, ttl_dns_cache=300)
             self._session = aiohttp.ClientSession(connector=connector, timeout=timeout)
         origin = self.origin
         status = None

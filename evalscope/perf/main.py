@@ -14,7 +14,7 @@ from typing import Any, Optional
 from evalscope.display import Display, NullDisplay
 from evalscope.errors import UsageError
 from evalscope.perf import event_loop
-from evalscope.perf.arguments import PerfArgs
+from evalscope.perf.arguments import PerfArgs, RunSpec
 from evalscope.perf.summary import BenchmarkSummary, percentile_rows, summarize
 
 logger = logging.getLogger(__name__)
@@ -56,24 +56,26 @@ def run_perf(args: PerfArgs, display: Optional[Display] = None) -> list[Benchmar
 
         event_loop.run(check_connection(args, api, api.build_body(items[0])), args.event_loop)
     summaries: list[BenchmarkSummary] = []
-    for k, (parallel, number) in enumerate(args.runs):
+    for k, spec in enumerate(args.runs):
         if k and args.sleep_interval:
             time.sleep(args.sleep_interval)
-        summaries.append(_one_run(args, api, items, tokenizer, parallel, number, root, display))
+        summaries.append(_one_run(args, api, items, tokenizer, spec, root, display))
     _write_sweep(args, root, summaries, api.embedding, display)
     return summaries
 
 
-def _one_run(args, api, items, tokenizer, parallel, number, root: Path, display: Display) -> BenchmarkSummary:
+def _one_run(args, api, items, tokenizer, spec: RunSpec, root: Path, display: Display) -> BenchmarkSummary:
     from evalscope.perf import storage, tables
     from evalscope.perf.runner import run_once
     from evalscope.perf.tokens import fill_tokens
 
+    parallel, number = spec.parallel, spec.number
     warm_n = args.warmup_count(number)
     run_items = items[warm_n : warm_n + number] if warm_n + number <= len(items) else items[:number]
     bodies = _bodies(api, run_items)
     warmup = _bodies(api, items[:warm_n]) if warm_n else None
-    label = f"parallel={parallel} number={number}" + (f" rate={args.rate:g}/s" if args.rate > 0 else "")
+    label = ("open loop" if parallel is None else f"parallel={parallel}") + f" number={number}" + (
+        f" rate={spec.rate:g}/s" if spec.rate else "")
     progress = display.progress(label, number)
     counter = {"done": 0, "failed": 0}
 
@@ -84,13 +86,14 @@ def _one_run(args, api, items, tokenizer, parallel, number, root: Path, display:
         if args.log_every_n_query and counter["done"] % args.log_every_n_query == 0:
             logger.info("%s: %d/%d done, %d failed", label, counter["done"], number, counter["failed"])
 
-    result = event_loop.run(run_once(args, api, bodies, parallel, on_done=on_done, warmup=warmup), args.event_loop)
+    result = event_loop.run(run_once(args, api, bodies, spec, on_done=on_done, warmup=warmup), args.event_loop)
     progress.close()
     fill_tokens(result.records, run_items, tokenizer)
     summary = summarize(result, embedding=api.embedding)
-    out = storage.run_dir(root, parallel, number)
+    out = root / spec.name
     storage.write_db(out / "benchmark_data.db", result.records, result.wall_origin)
-    storage.write_json(out / "benchmark_args.json", {**args.masked_dump(), "parallel": parallel, "number": number})
+    storage.write_json(out / "benchmark_args.json",
+                       {**args.masked_dump(), "parallel": parallel, "number": number, "rate": spec.rate or -1})
     storage.write_json(out / "benchmark_summary.json", summary.to_json())
     storage.write_json(out / "benchmark_percentile.json", percentile_rows(summary))
     display.message(f"\nBenchmark summary ({label}) -> {out}\n" + tables.summary_table(summary))
@@ -115,10 +118,10 @@ def _write_sweep(args: PerfArgs, root: Path, summaries: list[BenchmarkSummary], 
 
         path = write_report(root, args, summaries)
         display.message(f"HTML report: {path}")
-    bound = [s.concurrency for s in summaries if s.self_check and s.self_check.client_bound]
+    bound = [s.run_label for s in summaries if s.self_check and s.self_check.client_bound]
     if bound:
         display.message(
-            f"WARNING: the client could not keep up at parallel {bound}: those latency figures are not trustworthy"
+            f"WARNING: the client could not keep up at {', '.join(bound)}: those latency figures are not trustworthy"
         )
 
 

@@ -23,22 +23,33 @@ def _table(headers, rows) -> str:
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
+def _sweep_axis(summaries: list[BenchmarkSummary]) -> tuple[str, list]:
+    """The sweep's x axis: the request rate in a rate sweep, else the concurrency."""
+    rates = [s.request_rate for s in summaries]
+    if all(r is not None for r in rates) and len(set(rates)) > 1:
+        return "rate (req/s)", rates
+    parallel = [s.concurrency for s in summaries]
+    if all(p is not None for p in parallel) and len(set(parallel)) > 1:
+        return "concurrency", parallel
+    return "run", list(range(1, len(summaries) + 1))
+
+
 def _sweep_charts(summaries: list[BenchmarkSummary]) -> list[str]:
-    xs = [s.concurrency for s in summaries]
+    axis, xs = _sweep_axis(summaries)
     def series(fn):
         return [(x, fn(s)) for x, s in zip(xs, summaries)]
     def pct(name, key):
         return lambda s: s.distributions[name].percentiles.get(key) if name in s.distributions else None
     charts = [
-        line_chart("Request throughput", {"req/s": series(lambda s: s.request_throughput)}, "concurrency", "req/s"),
+        line_chart("Request throughput", {"req/s": series(lambda s: s.request_throughput)}, axis, "req/s"),
         line_chart("Latency", {"mean": series(lambda s: s.avg_latency), "p99": series(pct("Latency (s)", "p99"))},
-                   "concurrency", "s"),
+                   axis, "s"),
     ]
     if any(s.avg_ttft is not None for s in summaries):
         charts.append(line_chart("TTFT", {"mean": series(lambda s: s.avg_ttft), "p99": series(pct("TTFT (ms)", "p99"))},
-                                 "concurrency", "ms"))
+                                 axis, "ms"))
         charts.append(line_chart("Output token throughput", {"tok/s": series(lambda s: s.output_throughput)},
-                                 "concurrency", "tok/s"))
+                                 axis, "tok/s"))
     return charts
 
 
@@ -47,7 +58,7 @@ def _percentile_chart(summaries: list[BenchmarkSummary], metric: str, unit: str)
     for s in summaries:
         d = s.distributions.get(metric)
         if d is not None and d.count:
-            series[f"parallel {s.concurrency}"] = [(float(p), d.percentiles.get(f"p{p}")) for p in PERCENTILES]
+            series[s.run_label] = [(float(p), d.percentiles.get(f"p{p}")) for p in PERCENTILES]
     return line_chart(f"{metric} by percentile", series, "percentile", unit)
 
 
@@ -57,13 +68,13 @@ def write_report(root: Path, args, summaries: list[BenchmarkSummary]) -> Path:
              f"{escape(str(args.model))} · dataset {escape(args.dataset)} · stream {args.stream}</p>"]
     for s in summaries:
         for w in s.warnings:
-            parts.append(f"<div class='warn'>parallel {s.concurrency}: {escape(w)}</div>")
+            parts.append(f"<div class='warn'>{escape(s.run_label)}: {escape(w)}</div>")
     rows = []
     for key in SUMMARY_KEYS:
         values = [s.to_json().get(key) for s in summaries]
         if any(v is not None for v in values):
             rows.append([key] + [fmt(v) for v in values])
-    parts.append("<h2>Summary</h2>" + _table(["Metric"] + [f"parallel {s.concurrency}" for s in summaries], rows))
+    parts.append("<h2>Summary</h2>" + _table(["Metric"] + [s.run_label for s in summaries], rows))
     charts = _sweep_charts(summaries) if len(summaries) > 1 else []
     charts += [_percentile_chart(summaries, "Latency (s)", "s")]
     if any(s.avg_ttft is not None for s in summaries):
@@ -74,7 +85,7 @@ def write_report(root: Path, args, summaries: list[BenchmarkSummary]) -> Path:
         prow = [[n, s.distributions[n].count, fmt(s.distributions[n].mean)] +
                 [fmt(s.distributions[n].percentiles.get(f"p{p}")) for p in (50, 90, 99)] + [fmt(s.distributions[n].max)]
                 for n in names]
-        parts.append(f"<h2>parallel {s.concurrency}: distributions</h2>" +
+        parts.append(f"<h2>{escape(s.run_label)}: distributions</h2>" +
                      _table(["Metric", "n", "mean", "p50", "p90", "p99", "max"], prow))
         if s.self_check is not None:
             parts.append("<h3>Client self-check</h3><pre>" + escape(json.dumps(s.self_check.model_dump(), indent=1)) + "</pre>")

@@ -2,7 +2,8 @@
 
 Closed loop (no ``--rate``): ``parallel`` workers, each sends its next request as soon as its last one
 ends. With ``--rate``: a dispatcher follows the arrival schedule (``schedule.py``) and sends each
-request when it is due, with at most ``parallel`` in flight. Bodies are encoded before the clock starts.
+request when it is due, with at most ``parallel`` in flight (no cap with ``--open-loop``). Bodies are
+encoded before the clock starts.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any, Callable, Optional
 
 from evalscope.errors import RunFailed
 from evalscope.perf.apis.base import ApiPlugin
-from evalscope.perf.arguments import PerfArgs
+from evalscope.perf.arguments import PerfArgs, RunSpec
 from evalscope.perf.client import Sender
 from evalscope.perf.records import RequestRecord
 from evalscope.perf.schedule import arrival_offsets
@@ -27,9 +28,14 @@ from evalscope.perf.selfcheck import LoopMonitor
 logger = logging.getLogger(__name__)
 
 
+# connections opened ahead of an open-loop run (its concurrency is not known in advance)
+OPEN_LOOP_PREWARM = 64
+
+
 @dataclass
 class RunResult:
-    parallel: int
+    parallel: Optional[int]
+    """``None``: no cap on requests in flight (open loop)."""
     number: int
     records: list[RequestRecord] = field(repr=False)
     wall_origin: float
@@ -42,7 +48,7 @@ class RunResult:
     rate: Optional[float] = None
 
 
-def _sender(args: PerfArgs, api: ApiPlugin, stream: bool, origin: float, parallel: int, **kw) -> Sender:
+def _sender(args: PerfArgs, api: ApiPlugin, stream: bool, origin: float, parallel: Optional[int], **kw) -> Sender:
     return Sender(
         args.endpoint_url, args.request_headers(), api, stream, origin, connect_timeout=args.connect_timeout,
         read_timeout=args.read_timeout, total_timeout=args.total_timeout, parallel=parallel,
@@ -73,18 +79,19 @@ async def run_once(
     args: PerfArgs,
     api: ApiPlugin,
     bodies: list[bytes],
-    parallel: int,
+    spec: RunSpec,
     on_done: Optional[Callable[[RequestRecord], None]] = None,
     warmup: Optional[list[bytes]] = None,
 ) -> RunResult:
+    parallel = spec.parallel
     sender = _sender(args, api, args.stream, perf_counter(), parallel,
                      keep_chunk_texts=args.tokenizer_path is not None, debug=args.debug)
-    await sender.prewarm(parallel)
+    await sender.prewarm(min(len(bodies), OPEN_LOOP_PREWARM) if parallel is None else parallel)
     if warmup:
         sender.origin = perf_counter()
-        await _closed_loop(sender, warmup, parallel, None, None, sender.origin)
+        await _closed_loop(sender, warmup, parallel or OPEN_LOOP_PREWARM, None, None, sender.origin)
     monitor = LoopMonitor()
-    offsets = arrival_offsets(len(bodies), args.rate, args.burstiness, args.seed)
+    offsets = arrival_offsets(len(bodies), spec.rate or -1, args.burstiness, args.seed)
     # fewer, later collections: a gen-2 pause in the middle of a run delays every chunk timestamp
     thresholds = gc.get_threshold()
     gc.collect()
@@ -110,7 +117,7 @@ async def run_once(
         duration = 0.0
     return RunResult(
         parallel=parallel, number=len(bodies), records=records, wall_origin=wall_origin, duration=duration,
-        loop_lags=monitor.lags, cpu=monitor.cpu, wall=monitor.wall, rate=args.rate if offsets is not None else None,
+        loop_lags=monitor.lags, cpu=monitor.cpu, wall=monitor.wall, rate=spec.rate if offsets is not None else None,
     )
 
 
@@ -134,16 +141,19 @@ async def _closed_loop(sender: Sender, bodies, parallel, duration, on_done, orig
     return records
 
 
-async def _open_loop(sender: Sender, bodies, offsets, parallel, duration, on_done, origin) -> list[RequestRecord]:
+async def _open_loop(sender: Sender, bodies, offsets, parallel: Optional[int], duration, on_done,
+                     origin) -> list[RequestRecord]:
+    """Send each request when due; with ``parallel`` set, at most that many in flight (a request waits for a slot)."""
     records: list[RequestRecord] = []
-    slots = asyncio.Semaphore(parallel)
+    slots = asyncio.Semaphore(parallel) if parallel is not None else None
     tasks: set[asyncio.Task] = set()
 
     async def one(i: int, ready: float, due: float) -> None:
         try:
             record = await sender.send(i, bodies[i], ready, due)
         finally:
-            slots.release()
+            if slots is not None:
+                slots.release()
         records.append(record)
         if on_done is not None:
             on_done(record)
@@ -154,8 +164,10 @@ async def _open_loop(sender: Sender, bodies, offsets, parallel, duration, on_don
         delay = origin + due - perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
-        waited = slots.locked()  # all slots busy: the request is ready when one frees, not when due
-        await slots.acquire()
+        waited = False
+        if slots is not None:
+            waited = slots.locked()  # all slots busy: the request is ready when one frees, not when due
+            await slots.acquire()
         ready = perf_counter() - origin if waited else due
         task = asyncio.get_running_loop().create_task(one(i, ready, due))
         tasks.add(task)

@@ -50,9 +50,6 @@ def safe_name(name: str) -> str:
     return re.sub(r'[<>:"|?*\\/\0\s]', "_", name) or "perf"
 
 
-def run_dir(root: Path, parallel: int, number: int) -> Path:
-    return root / f"parallel_{parallel}_number_{number}"
-
 
 def _row(r: RequestRecord, wall: float) -> tuple:
     abs_ = lambda t: None if t is None else wall + t  # noqa: E731

@@ -57,7 +57,8 @@ class BenchmarkSummary(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     time_taken: float = Field(alias="Test Duration (s)")
-    concurrency: int = Field(alias="Concurrency")
+    concurrency: Optional[int] = Field(alias="Concurrency")
+    """``--parallel`` of the run; ``None`` with ``--open-loop`` (no cap on requests in flight)."""
     request_rate: Optional[float] = Field(None, alias="Request Rate (req/s)")
     """The target ``--rate``; ``None`` in a closed loop."""
     total_requests: int = Field(alias="Total Requests")
@@ -85,6 +86,12 @@ class BenchmarkSummary(BaseModel):
 
     def to_json(self) -> dict[str, Any]:
         return self.model_dump(mode="json", by_alias=True)
+
+    @property
+    def run_label(self) -> str:
+        """``parallel 8``, ``parallel 8, rate 5/s`` or ``open loop, rate 5/s``."""
+        load = "open loop" if self.concurrency is None else f"parallel {self.concurrency}"
+        return load + (f", rate {self.request_rate:g}/s" if self.request_rate else "")
 
 
 def summarize(run: RunResult, embedding: bool = False) -> BenchmarkSummary:

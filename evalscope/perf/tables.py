@@ -60,7 +60,7 @@ def sweep_table(summaries: list[BenchmarkSummary], embedding: bool = False) -> s
         lat = s.distributions.get("Latency (s)")
         p99 = lat.percentiles.get("p99") if lat else None
         bound = "yes" if s.self_check and s.self_check.client_bound else "no"
-        common = (str(s.concurrency), fmt(s.request_rate, 2), fmt(s.request_throughput, 2), fmt(s.avg_latency), fmt(p99))
+        common = ("open" if s.concurrency is None else str(s.concurrency), fmt(s.request_rate, 2), fmt(s.request_throughput, 2), fmt(s.avg_latency), fmt(p99))
         if embedding:
             rows.append(common + (fmt(s.input_throughput, 1), str(s.succeed_requests), str(s.failed_requests), bound))
         else:

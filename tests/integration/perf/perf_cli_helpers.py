@@ -27,6 +27,13 @@ class PerfRun:
     def json(self, parallel: int, number: int, name: str):
         return json.loads((self.run_dir(parallel, number) / name).read_text())
 
+    # runs named otherwise (rate sweeps: rate_<r>_number_<n>)
+    def rows_at(self, run_name: str) -> list[dict]:
+        return read_db(self.root / run_name / "benchmark_data.db")
+
+    def summary_at(self, run_name: str) -> dict:
+        return json.loads((self.root / run_name / "benchmark_summary.json").read_text())
+
 
 @pytest.fixture
 def perf(tmp_path):

@@ -85,6 +85,42 @@ def test_rate_poisson(server, perf, prompts):
     assert summary["self_check"]["send_lateness_ms"]["count"] == 30
 
 
+def _max_in_flight(rows) -> int:
+    events = sorted([(r["start_time"], 1) for r in rows] + [(r["completed_time"], -1) for r in rows])
+    level = peak = 0
+    for _, step in events:
+        level += step
+        peak = max(peak, level)
+    return peak
+
+
+def test_rate_sweep_capped_by_parallel(server, perf, prompts):
+    run = perf("--url", server.url + "/chat/completions", "--model", "m", "--parallel", "2", "--rate", "20", "80",
+               "-n", "12", "24", "--dataset-path", prompts, "--no-test-connection", "--stream")
+    assert run.rc == 0, run.stderr
+    slow, fast = run.summary_at("rate_20.0_number_12"), run.summary_at("rate_80.0_number_24")
+    assert (slow["Request Rate (req/s)"], fast["Request Rate (req/s)"]) == (20, 80)
+    assert slow["Concurrency"] == fast["Concurrency"] == 2
+    assert len(run.rows_at("rate_20.0_number_12")) == 12 and len(run.rows_at("rate_80.0_number_24")) == 24
+    assert _max_in_flight(run.rows_at("rate_80.0_number_24")) <= 2  # the cap holds
+    # 2 slots of ~70 ms each cap the 80/s run near 28/s: the summary says the offered load was capped
+    assert any("below --rate" in w for w in fast["warnings"])
+    assert "Sweep" in run.stderr and "rate (req/s)" in (run.root / "perf_report.html").read_text()
+
+
+def test_open_loop_ignores_parallel(server, perf, prompts):
+    run = perf("--url", server.url + "/chat/completions", "--model", "m", "--parallel", "1", "--open-loop",
+               "--rate", "100", "-n", "30", "--dataset-path", prompts, "--no-test-connection")
+    assert run.rc == 0, run.stderr
+    rows = run.rows_at("rate_100.0_number_30")
+    assert len(rows) == 30 and all(r["success"] for r in rows)
+    assert _max_in_flight(rows) > 2  # ~70 ms per request at 100/s: several in flight despite --parallel 1
+    summary = run.summary_at("rate_100.0_number_30")
+    assert summary["Concurrency"] is None and summary["Request Rate (req/s)"] == 100
+    assert not any("below --rate" in w for w in summary["warnings"])
+    assert server.stats()["by_endpoint"]["chat"] == 30
+
+
 @pytest.mark.parametrize("transport", ["fast", "aiohttp"])
 def test_sweep_and_non_stream(server, perf, prompts, transport):
     run = perf("--url", server.url + "/chat/completions", "--model", "m", "--parallel", "1", "3", "-n", "3", "6",

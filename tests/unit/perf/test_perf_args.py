@@ -10,11 +10,16 @@ def parse(*argv):
     return perf_args_from({k: v for k, v in vars(ns).items() if v is not None and k != "func"})
 
 
+def loads(args):
+    return [(r.parallel, r.number) for r in args.runs]
+
+
 def test_evalscope_style_flags():
     a = parse("--parallel", "1", "8", "32", "-n", "100", "800", "3200", "--stream", "--url",
               "http://127.0.0.1:8000/v1/chat/completions", "--headers", "X-A=1", "Authorization=Bearer x",
               "--extra-args", '{"ignore_eos": true}', "--api-key", "sk-1")
-    assert a.runs == [(1, 100), (8, 800), (32, 3200)]
+    assert loads(a) == [(1, 100), (8, 800), (32, 3200)]
+    assert [r.name for r in a.runs] == ["parallel_1_number_100", "parallel_8_number_800", "parallel_32_number_3200"]
     assert a.stream is True and a.extra_args == {"ignore_eos": True}
     assert a.headers == {"X-A": "1", "Authorization": "Bearer x"}
     dump = a.masked_dump()
@@ -25,8 +30,46 @@ def test_evalscope_style_flags():
 
 def test_defaults_and_no_stream():
     a = parse("--no-stream", "--parallel", "4")
-    assert a.stream is False and a.runs == [(4, 1000)]
-    assert parse("--parallel", "2", "4", "-n", "10").runs == [(2, 10), (4, 10)]
+    assert a.stream is False and loads(a) == [(4, 1000)]
+    assert loads(parse("--parallel", "2", "4", "-n", "10")) == [(2, 10), (4, 10)]
+    assert parse("--parallel", "2").runs[0].rate is None  # closed loop
+
+
+def test_one_rate_keeps_the_parallel_sweep_and_its_names():
+    runs = parse("--parallel", "2", "4", "-n", "10", "20", "--rate", "5").runs
+    assert [(r.parallel, r.number, r.rate, r.name) for r in runs] == [
+        (2, 10, 5.0, "parallel_2_number_10"), (4, 20, 5.0, "parallel_4_number_20")]
+
+
+def test_rate_sweep_capped_by_one_parallel():
+    runs = parse("--rate", "1", "2.5", "4", "-n", "10", "20", "40", "--parallel", "8").runs
+    assert [(r.parallel, r.number, r.rate) for r in runs] == [(8, 10, 1.0), (8, 20, 2.5), (8, 40, 4.0)]
+    assert [r.name for r in runs] == ["rate_1.0_number_10", "rate_2.5_number_20", "rate_4.0_number_40"]
+    paired = parse("--rate", "1", "2", "--parallel", "4", "8", "-n", "10").runs
+    assert [(r.parallel, r.rate, r.name) for r in paired] == [
+        (4, 1.0, "parallel_4_rate_1.0_number_10"), (8, 2.0, "parallel_8_rate_2.0_number_10")]
+
+
+def test_open_loop_has_no_cap():
+    runs = parse("--open-loop", "--rate", "5", "10", "-n", "50", "100", "--parallel", "3").runs
+    assert [(r.parallel, r.number, r.rate, r.name) for r in runs] == [
+        (None, 50, 5.0, "rate_5.0_number_50"), (None, 100, 10.0, "rate_10.0_number_100")]
+
+
+def test_repeated_runs_get_their_own_directories():
+    assert [r.name for r in parse("--parallel", "4", "4", "4", "-n", "10").runs] == [
+        "parallel_4_number_10", "parallel_4_number_10_2", "parallel_4_number_10_3"]
+
+
+def test_rate_sweep_errors():
+    with pytest.raises(ConfigError, match="every rate > 0"):
+        parse("--rate", "-1", "5")
+    with pytest.raises(ConfigError, match="open-loop"):
+        parse("--open-loop")  # default rate -1
+    with pytest.raises(ConfigError, match="one --parallel"):
+        parse("--rate", "1", "2", "3", "--parallel", "1", "2")
+    with pytest.raises(ConfigError, match="rate"):
+        parse("--rate", "1", "2", "-n", "1", "2", "3")
 
 
 def test_endpoint_urls():
