@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Optional, Union
 
 from evalscope.config import TaskConfig, TaskInput, load_tasks
 from evalscope.errors import ConfigError
+from evalscope.logfile import log_to_file
 from evalscope.registry import RegistryError, registry
 from evalscope.run_dir import RunDir, timestamp
 
@@ -36,17 +37,13 @@ def run_one(task: TaskConfig, display: Optional["Display"] = None) -> dict[str, 
     backend = _backend(task)
     run_dir = _run_dir(task)
     run_dir.create()
-    handler = _attach_log_file(run_dir, task.debug)
-    try:
+    with log_to_file(run_dir.log_file, task.debug):
         write_task_config(task, run_dir)
         logger.info("run directory: %s", run_dir.root)
         context = RunContext(task=task, run_dir=run_dir, display=display or NullDisplay())
         reports = backend.run(context)
         (display or NullDisplay()).results(reports)
         return {r.dataset_name: r for r in reports}
-    finally:
-        logging.getLogger().removeHandler(handler)
-        handler.close()
 
 
 def _backend(task: TaskConfig) -> Any:
@@ -149,14 +146,3 @@ def write_task_config(task: TaskConfig, run_dir: RunDir) -> Path:
     run_dir.task_config.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return run_dir.task_config
 
-
-def _attach_log_file(run_dir: RunDir, debug: bool) -> logging.Handler:
-    run_dir.logs.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(run_dir.log_file, encoding="utf-8")
-    handler.setLevel(logging.DEBUG if debug else logging.INFO)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.addHandler(handler)
-    if root.level > handler.level or root.level == logging.NOTSET:
-        root.setLevel(handler.level)
-    return handler

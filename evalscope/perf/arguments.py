@@ -261,3 +261,7 @@ class PerfArgs(BaseModel):
         }
         data["endpoint_url"] = self.endpoint_url
         return data
+
+
+Arguments = PerfArgs
+"""EvalScope's name for the perf config (``from evalscope.perf.arguments import Arguments``)."""

@@ -1,15 +1,20 @@
 """``run_perf(args)``: the sweep. Prompts -> bodies -> one run per (parallel, number) -> outputs.
 
-Library code: progress and tables go through the ``Display`` handed in (``evalscope.display``).
+``run_perf_benchmark(cfg)`` is EvalScope's Python entry point: it takes ``PerfArgs`` (alias
+``Arguments``), a dict or an argparse namespace and returns ``{run name: {"metrics": summary,
+"percentiles": rows}}`` as plain JSON-ready data (the contents of ``benchmark_summary.json`` and
+``benchmark_percentile.json``). Library code: progress and tables go through the ``Display`` handed in
+(``evalscope.display``); the log of the whole sweep is also written to ``benchmark.log``.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import logging
 import time
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 from evalscope.display import Display, NullDisplay
 from evalscope.errors import UsageError
@@ -35,19 +40,37 @@ def _bodies(api, items) -> list[bytes]:
     return [json.dumps(api.build_body(item), ensure_ascii=False).encode() for item in items]
 
 
+def run_perf_benchmark(cfg: Union[PerfArgs, dict, argparse.Namespace],
+                       display: Optional[Display] = None) -> dict[str, dict[str, Any]]:
+    """EvalScope's ``run_perf_benchmark``: run the sweep; returns each run's summary and percentiles by run name."""
+    if isinstance(cfg, argparse.Namespace):
+        cfg = {k: v for k, v in vars(cfg).items() if v is not None and k != "func"}
+    args = cfg if isinstance(cfg, PerfArgs) else perf_args_from(cfg)
+    summaries = run_perf(args, display)
+    return {spec.name: {"metrics": s.to_json(), "percentiles": percentile_rows(s)}
+            for spec, s in zip(args.runs, summaries)}
+
+
 def run_perf(args: PerfArgs, display: Optional[Display] = None) -> list[BenchmarkSummary]:
     """Run every (parallel, number) of ``args``; returns their summaries (also written to disk)."""
+    from evalscope.logfile import log_to_file
     from evalscope.perf import storage
+
+    timestamp = None if args.no_timestamp else time.strftime("%Y%m%d_%H%M%S")
+    root = storage.output_root(args.outputs_dir, args.name or args.model, timestamp)
+    with log_to_file(root / "benchmark.log", args.debug):
+        logger.info("evalscope perf -> %s", root)
+        return _sweep(args, root, display or NullDisplay())
+
+
+def _sweep(args: PerfArgs, root: Path, display: Display) -> list[BenchmarkSummary]:
     from evalscope.perf.datasets import load_items
     from evalscope.perf.tokenizer import load_tokenizer
 
-    display = display or NullDisplay()
     api = make_api(args)
     tokenizer = load_tokenizer(args.tokenizer_path)
     if args.stream and not api.streams:
         logger.info("--api %s does not stream; sending non-streamed requests", args.api)
-    timestamp = None if args.no_timestamp else time.strftime("%Y%m%d_%H%M%S")
-    root = storage.output_root(args.outputs_dir, args.name or args.model, timestamp)
     max_n = max(args.number or [1])
     warm = max((args.warmup_count(n) for n in args.number or []), default=0)
     items = load_items(args, max_n + warm, tokenizer)
