@@ -42,6 +42,10 @@ def add_parser(subparsers) -> None:
                         "each capped at --parallel in flight")
     g.add_argument("--open-loop", action="store_true", default=None,
                    help="send on the --rate schedule with no cap on requests in flight (--parallel is ignored)")
+    g.add_argument("--multi-turn", action="store_true", default=None,
+                   help="conversations: each turn carries the context so far; -n counts conversations")
+    g.add_argument("--min-turns", type=int, help="random_multi_turn: fewest user turns per conversation")
+    g.add_argument("--max-turns", type=int, help="most user turns per conversation (random_multi_turn draws up to it)")
     g.add_argument("--burstiness", type=float, help="gamma shape of inter-arrival gaps (1: Poisson)")
     g.add_argument("--warmup-num", type=float, help="warm-up requests (or fraction of --number) before each run")
     g.add_argument("--duration", type=float, help="stop sending after this many seconds per run")

@@ -77,6 +77,15 @@ class PerfArgs(BaseModel):
     """Gamma shape of the inter-arrival times with ``rate``: 1 is Poisson, < 1 burstier, > 1 more regular."""
     warmup_num: float = 0
     """Warm-up requests before each run (not recorded); 0 < value < 1 is a fraction of ``number``."""
+    multi_turn: bool = False
+    """Conversations: each worker sends a conversation's turns one after another, every turn carrying the
+    context so far (the real replies included). ``number`` then counts conversations; every turn is one
+    request. Implied by a multi-turn dataset (``*_multi_turn``)."""
+    min_turns: int = 1
+    """``random_multi_turn``: fewest user turns per conversation."""
+    max_turns: Optional[int] = None
+    """Most user turns per conversation: ``random_multi_turn`` draws from ``[min_turns, max_turns]``; the
+    other multi-turn datasets cut longer conversations."""
     duration: Optional[float] = None
     """Stop sending after this many seconds of a run (in-flight requests finish)."""
     sleep_interval: float = 0
@@ -164,6 +173,10 @@ class PerfArgs(BaseModel):
 
     @model_validator(mode="after")
     def _check(self) -> "PerfArgs":
+        if self.dataset.endswith("_multi_turn"):
+            self.multi_turn = True
+        if self.multi_turn:
+            self._check_multi_turn()
         rate_sweep = len(self.rate) > 1 or self.open_loop
         if not self.rate:
             raise ValueError("--rate needs a value")
@@ -197,6 +210,19 @@ class PerfArgs(BaseModel):
         if self.api == "custom" and not self.api_plugin:
             raise ValueError("--api custom needs --api-plugin module:Class")
         return self
+
+    def _check_multi_turn(self) -> None:
+        if self.open_loop or any(r > 0 for r in self.rate):
+            raise ValueError(
+                "--multi-turn sends a conversation's next turn when the reply to the last one has arrived; it does "
+                "not take --rate or --open-loop (use --parallel for the number of conversations in flight)"
+            )
+        if self.min_turns < 1:
+            raise ValueError("--min-turns must be >= 1")
+        if self.max_turns is not None and self.max_turns < self.min_turns:
+            raise ValueError(f"--max-turns ({self.max_turns}) is less than --min-turns ({self.min_turns})")
+        if self.api in ("openai_embedding", "embedding"):
+            raise ValueError("--multi-turn needs a chat API, not embeddings")
 
     # derived -----------------------------------------------------------------
     @property

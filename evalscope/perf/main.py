@@ -37,7 +37,15 @@ def make_api(args: PerfArgs):
 
 
 def _bodies(api, items) -> list[bytes]:
-    return [json.dumps(api.build_body(item), ensure_ascii=False).encode() for item in items]
+    from evalscope.perf.apis.base import encode_body
+
+    return [encode_body(api, item) for item in items]
+
+
+def _split(pool: list, warm_n: int, number: int) -> tuple[list, list]:
+    """(the run's share of the pool, the warm-up's share before it)."""
+    run = pool[warm_n : warm_n + number] if warm_n + number <= len(pool) else pool[:number]
+    return run, pool[:warm_n]
 
 
 def run_perf_benchmark(cfg: Union[PerfArgs, dict, argparse.Namespace],
@@ -64,7 +72,8 @@ def run_perf(args: PerfArgs, display: Optional[Display] = None) -> list[Benchmar
 
 
 def _sweep(args: PerfArgs, root: Path, display: Display) -> list[BenchmarkSummary]:
-    from evalscope.perf.datasets import load_items
+    from evalscope.perf.apis.base import PromptItem
+    from evalscope.perf.datasets import load_conversations, load_items
     from evalscope.perf.tokenizer import load_tokenizer
 
     api = make_api(args)
@@ -73,11 +82,16 @@ def _sweep(args: PerfArgs, root: Path, display: Display) -> list[BenchmarkSummar
         logger.info("--api %s does not stream; sending non-streamed requests", args.api)
     max_n = max(args.number or [1])
     warm = max((args.warmup_count(n) for n in args.number or []), default=0)
-    items = load_items(args, max_n + warm, tokenizer)
+    if args.multi_turn:  # a pool of conversations instead of prompts
+        items: list = load_conversations(args, max_n + warm, tokenizer)
+        probe = PromptItem(messages=list(items[0][0]))
+    else:
+        items = load_items(args, max_n + warm, tokenizer)
+        probe = items[0]
     if not args.no_test_connection:
         from evalscope.perf.runner import check_connection
 
-        event_loop.run(check_connection(args, api, api.build_body(items[0])), args.event_loop)
+        event_loop.run(check_connection(args, api, api.build_body(probe)), args.event_loop)
     summaries: list[BenchmarkSummary] = []
     for k, spec in enumerate(args.runs):
         if k and args.sleep_interval:
@@ -89,28 +103,37 @@ def _sweep(args: PerfArgs, root: Path, display: Display) -> list[BenchmarkSummar
 
 def _one_run(args, api, items, tokenizer, spec: RunSpec, root: Path, display: Display) -> BenchmarkSummary:
     from evalscope.perf import storage, tables
-    from evalscope.perf.runner import run_once
+    from evalscope.perf.apis.base import PromptItem
+    from evalscope.perf.runner import run_conversations, run_once
     from evalscope.perf.tokens import fill_tokens
 
     parallel, number = spec.parallel, spec.number
     warm_n = args.warmup_count(number)
-    run_items = items[warm_n : warm_n + number] if warm_n + number <= len(items) else items[:number]
-    bodies = _bodies(api, run_items)
-    warmup = _bodies(api, items[:warm_n]) if warm_n else None
+    run_items, warm_items = _split(items, warm_n, number)
     label = ("open loop" if parallel is None else f"parallel={parallel}") + f" number={number}" + (
-        f" rate={spec.rate:g}/s" if spec.rate else "")
+        f" rate={spec.rate:g}/s" if spec.rate else "") + (" conversations" if args.multi_turn else "")
     progress = display.progress(label, number)
     counter = {"done": 0, "failed": 0}
 
     def on_done(record) -> None:
-        counter["done"] += 1
         counter["failed"] += not record.success
+        if args.multi_turn and record.success and record.turn < len(run_items[record.trace_id]):
+            return  # progress counts whole conversations
+        counter["done"] += 1
         progress.advance()
         if args.log_every_n_query and counter["done"] % args.log_every_n_query == 0:
             logger.info("%s: %d/%d done, %d failed", label, counter["done"], number, counter["failed"])
 
-    result = event_loop.run(run_once(args, api, bodies, spec, on_done=on_done, warmup=warmup), args.event_loop)
+    if args.multi_turn:
+        job = run_conversations(args, api, run_items, spec, on_done=on_done, warmup=warm_items or None)
+    else:
+        job = run_once(args, api, _bodies(api, run_items), spec, on_done=on_done,
+                       warmup=_bodies(api, warm_items) if warm_items else None)
+    result = event_loop.run(job, args.event_loop)
     progress.close()
+    if args.multi_turn:  # each turn's prompt is the context it carried, as sent
+        run_items = [PromptItem(messages=json.loads(r.request).get("messages")) for r in result.records] \
+            if tokenizer is not None else []
     fill_tokens(result.records, run_items, tokenizer)
     summary = summarize(result, embedding=api.embedding)
     out = root / spec.name
@@ -119,6 +142,12 @@ def _one_run(args, api, items, tokenizer, spec: RunSpec, root: Path, display: Di
                        {**args.masked_dump(), "parallel": parallel, "number": number, "rate": spec.rate or -1})
     storage.write_json(out / "benchmark_summary.json", summary.to_json())
     storage.write_json(out / "benchmark_percentile.json", percentile_rows(summary))
+    if args.multi_turn:
+        from evalscope.perf.traces import trace_summary
+
+        traces = trace_summary(result.records)
+        storage.write_json(out / "trace_summary.json", traces)
+        display.message(f"\nConversations ({label}):\n" + tables.trace_table(traces))
     display.message(f"\nBenchmark summary ({label}) -> {out}\n" + tables.summary_table(summary))
     display.message("Percentiles:\n" + tables.percentile_table(summary))
     if args.dataset == "speed_benchmark":

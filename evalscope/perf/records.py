@@ -57,3 +57,7 @@ class RequestRecord(BaseModel):
     """The stream ended with ``data: [DONE]``."""
     n_events: int = 0
     """SSE events received (role, content, final, usage chunks)."""
+    trace_id: Optional[int] = None
+    """``--multi-turn``: the conversation (0-based in the run) this turn belongs to."""
+    turn: Optional[int] = None
+    """``--multi-turn``: 1-based turn number (the user turns the request carries)."""

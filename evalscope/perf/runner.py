@@ -10,20 +10,24 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import itertools
 import json
 import logging
 import time
 from dataclasses import dataclass, field
 from time import perf_counter
-from typing import Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional
 
 from evalscope.errors import RunFailed
-from evalscope.perf.apis.base import ApiPlugin
+from evalscope.perf.apis.base import ApiPlugin, PromptItem, encode_body
 from evalscope.perf.arguments import PerfArgs, RunSpec
 from evalscope.perf.client import Sender
 from evalscope.perf.records import RequestRecord
 from evalscope.perf.schedule import arrival_offsets
 from evalscope.perf.selfcheck import LoopMonitor
+
+if TYPE_CHECKING:
+    from evalscope.perf.datasets.base import Conversation
 
 logger = logging.getLogger(__name__)
 
@@ -83,15 +87,55 @@ async def run_once(
     on_done: Optional[Callable[[RequestRecord], None]] = None,
     warmup: Optional[list[bytes]] = None,
 ) -> RunResult:
-    parallel = spec.parallel
-    sender = _sender(args, api, args.stream, perf_counter(), parallel,
-                     keep_chunk_texts=args.tokenizer_path is not None, debug=args.debug)
-    await sender.prewarm(min(len(bodies), OPEN_LOOP_PREWARM) if parallel is None else parallel)
-    if warmup:
-        sender.origin = perf_counter()
-        await _closed_loop(sender, warmup, parallel or OPEN_LOOP_PREWARM, None, None, sender.origin)
-    monitor = LoopMonitor()
+    """One run of single requests: a closed loop, or the ``--rate`` schedule (capped at ``spec.parallel``)."""
     offsets = arrival_offsets(len(bodies), spec.rate or -1, args.burstiness, args.seed)
+    slots = spec.parallel or OPEN_LOOP_PREWARM
+
+    async def warm(sender: Sender) -> None:
+        await _closed_loop(sender, warmup, slots, None, None, sender.origin)
+
+    async def drive(sender: Sender, origin: float) -> list[RequestRecord]:
+        if offsets is None:
+            return await _closed_loop(sender, bodies, spec.parallel, args.duration, on_done, origin)
+        return await _open_loop(sender, bodies, offsets, spec.parallel, args.duration, on_done, origin)
+
+    prewarm = min(len(bodies), OPEN_LOOP_PREWARM) if spec.parallel is None else spec.parallel
+    return await _measure(args, api, spec, len(bodies), prewarm, drive, warm if warmup else None,
+                          rate=spec.rate if offsets is not None else None)
+
+
+async def run_conversations(
+    args: PerfArgs,
+    api: ApiPlugin,
+    conversations: list["Conversation"],
+    spec: RunSpec,
+    on_done: Optional[Callable[[RequestRecord], None]] = None,
+    warmup: Optional[list["Conversation"]] = None,
+) -> RunResult:
+    """One ``--multi-turn`` run: ``spec.parallel`` workers, each taking the next conversation and sending
+    its turns one after another; every turn carries the context so far, the server's replies included."""
+    parallel = spec.parallel or 1
+
+    async def warm(sender: Sender) -> None:
+        await _conversation_loop(sender, api, warmup, parallel, None, None, sender.origin)
+
+    async def drive(sender: Sender, origin: float) -> list[RequestRecord]:
+        return await _conversation_loop(sender, api, conversations, parallel, args.duration, on_done, origin)
+
+    return await _measure(args, api, spec, len(conversations), parallel, drive, warm if warmup else None, rate=None)
+
+
+async def _measure(args: PerfArgs, api: ApiPlugin, spec: RunSpec, number: int, prewarm: int,
+                   drive: Callable[[Sender, float], Awaitable[list[RequestRecord]]],
+                   warm: Optional[Callable[[Sender], Awaitable[None]]], rate: Optional[float]) -> RunResult:
+    """The timed part shared by every kind of run: connections, warm-up, the self-check, the clock."""
+    sender = _sender(args, api, args.stream, perf_counter(), spec.parallel,
+                     keep_chunk_texts=args.tokenizer_path is not None, debug=args.debug)
+    await sender.prewarm(prewarm)
+    if warm is not None:
+        sender.origin = perf_counter()
+        await warm(sender)
+    monitor = LoopMonitor()
     # fewer, later collections: a gen-2 pause in the middle of a run delays every chunk timestamp
     thresholds = gc.get_threshold()
     gc.collect()
@@ -101,10 +145,7 @@ async def run_once(
     wall_origin = time.time() - (perf_counter() - origin)
     monitor.start()
     try:
-        if offsets is None:
-            records = await _closed_loop(sender, bodies, parallel, args.duration, on_done, origin)
-        else:
-            records = await _open_loop(sender, bodies, offsets, parallel, args.duration, on_done, origin)
+        records = await drive(sender, origin)
     finally:
         await monitor.stop()
         gc.set_threshold(*thresholds)
@@ -116,8 +157,8 @@ async def run_once(
     else:
         duration = 0.0
     return RunResult(
-        parallel=parallel, number=len(bodies), records=records, wall_origin=wall_origin, duration=duration,
-        loop_lags=monitor.lags, cpu=monitor.cpu, wall=monitor.wall, rate=spec.rate if offsets is not None else None,
+        parallel=spec.parallel, number=number, records=records, wall_origin=wall_origin, duration=duration,
+        loop_lags=monitor.lags, cpu=monitor.cpu, wall=monitor.wall, rate=rate,
     )
 
 
@@ -174,4 +215,35 @@ async def _open_loop(sender: Sender, bodies, offsets, parallel: Optional[int], d
         task.add_done_callback(tasks.discard)
     if tasks:
         await asyncio.gather(*tasks)
+    return records
+
+
+async def _conversation_loop(sender: Sender, api: ApiPlugin, conversations: list["Conversation"], parallel: int,
+                             duration, on_done, origin) -> list[RequestRecord]:
+    """A failed turn ends its conversation (the next turn would lack its context); the worker moves on."""
+    records: list[RequestRecord] = []
+    counter = iter(range(len(conversations)))
+    request_ids = itertools.count()
+    deadline = origin + duration if duration else None
+
+    async def worker() -> None:
+        ready = perf_counter() - origin
+        for trace in counter:
+            if deadline is not None and perf_counter() >= deadline:
+                return
+            context: list[dict[str, Any]] = []
+            for turn, delta in enumerate(conversations[trace], 1):
+                context.extend(delta)
+                body = encode_body(api, PromptItem(messages=list(context)))
+                record = await sender.send(next(request_ids), body, ready)
+                record.trace_id, record.turn = trace, turn
+                records.append(record)
+                if on_done is not None:
+                    on_done(record)
+                ready = perf_counter() - origin
+                if not record.success:
+                    break
+                context.append({"role": "assistant", "content": record.text})
+
+    await asyncio.gather(*(worker() for _ in range(min(parallel, len(conversations)))))
     return records

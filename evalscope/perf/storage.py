@@ -12,7 +12,8 @@ completed_time, latency, first_chunk_latency (TTFT; the body's arrival for non-s
 chunk_time (mean gap between content chunks), prompt_tokens, completion_tokens, max_gpu_memory_cost
 (always NULL: not measured), inter_token_latencies (JSON list), time_per_output_token, request_id,
 is_stream, then this tool's own: scheduled_time, ready_time, error, status, prompt_token_source,
-completion_token_source, chunk_tokens (JSON list or NULL), saw_done.
+completion_token_source, chunk_tokens (JSON list or NULL), saw_done, trace_id and turn (--multi-turn: the
+conversation and the 1-based turn; NULL otherwise).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ COLUMNS = (
     ("inter_token_latencies", "TEXT"), ("time_per_output_token", "REAL"), ("request_id", "TEXT"),
     ("is_stream", "INTEGER"), ("scheduled_time", "REAL"), ("ready_time", "REAL"), ("error", "TEXT"),
     ("status", "INTEGER"), ("prompt_token_source", "TEXT"), ("completion_token_source", "TEXT"),
-    ("chunk_tokens", "TEXT"), ("saw_done", "INTEGER"),
+    ("chunk_tokens", "TEXT"), ("saw_done", "INTEGER"), ("trace_id", "INTEGER"), ("turn", "INTEGER"),
 )
 _DATA_URI = re.compile(r'"data:([\w/+.-]+);base64,[A-Za-z0-9+/=]{64,}"')
 
@@ -64,6 +65,7 @@ def _row(r: RequestRecord, wall: float) -> tuple:
         json.dumps(m.inter_token_latencies(r)), m.tpot(r), str(r.request_id), int(r.stream),
         abs_(r.scheduled_time), abs_(r.ready_time), r.error, r.status, r.prompt_token_source,
         r.completion_token_source, None if r.chunk_tokens is None else json.dumps(r.chunk_tokens), int(r.saw_done),
+        r.trace_id, r.turn,
     )
 
 

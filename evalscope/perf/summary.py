@@ -31,6 +31,8 @@ PERCENTILE_METRICS = {
     "Decode (tok/s)": (m.decode_throughput, 1.0),
 }
 EMBEDDING_METRICS = ("Latency (s)", "Input tokens")
+MULTI_TURN_KEYS = ("Avg Turns/Request", "Avg First-Turn TTFT (ms)", "Avg Subsequent-Turn TTFT (ms)",
+                   "KV Cache Hit Rate (%)")
 EMBEDDING_EXTRA = {"Input (tok/s)": (m.input_throughput, 1.0)}
 
 
@@ -74,6 +76,14 @@ class BenchmarkSummary(BaseModel):
     output_throughput: Optional[float] = Field(None, alias="Output Throughput (tok/s)")
     total_throughput: Optional[float] = Field(None, alias="Total Throughput (tok/s)")
     input_throughput: Optional[float] = Field(None, alias="Input Throughput (tok/s)")
+    # --multi-turn only (left out of the JSON of other runs): every turn is one request
+    avg_turns: Optional[float] = Field(None, alias="Avg Turns/Request")
+    """Mean user turns carried by a request (turn k carries k)."""
+    avg_first_turn_ttft: Optional[float] = Field(None, alias="Avg First-Turn TTFT (ms)")
+    avg_subsequent_turn_ttft: Optional[float] = Field(None, alias="Avg Subsequent-Turn TTFT (ms)")
+    cache_hit_rate: Optional[float] = Field(None, alias="KV Cache Hit Rate (%)")
+    """100 x server-reported ``usage.prompt_tokens_details.cached_tokens`` / prompt tokens, over the turns
+    whose server reported both; ``None`` when it reported none (never estimated)."""
     errors: dict[str, int] = Field(default_factory=dict)
     """Failed requests by kind (``HTTP 500``, ``timeout``, ``connection dropped``, ...)."""
     token_sources: dict[str, dict[str, int]] = Field(default_factory=dict)
@@ -85,7 +95,11 @@ class BenchmarkSummary(BaseModel):
     warnings: list[str] = Field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", by_alias=True)
+        data = self.model_dump(mode="json", by_alias=True)
+        if self.avg_turns is None:  # not a --multi-turn run: those metrics do not apply
+            for key in MULTI_TURN_KEYS:
+                data.pop(key, None)
+        return data
 
     @property
     def run_label(self) -> str:
@@ -139,6 +153,7 @@ def summarize(run: RunResult, embedding: bool = False) -> BenchmarkSummary:
         distributions=dists,
         self_check=check,
         warnings=warnings,
+        **_multi_turn(ok),
     )
     if embedding:
         summary.input_throughput = per_s(sum(prompt)) if prompt else None
@@ -169,3 +184,27 @@ def percentile_rows(summary: BenchmarkSummary) -> list[dict[str, Any]]:
             row[name] = getattr(dist, key) if key in ("min", "max") else dist.percentiles.get(key)
         rows.append(row)
     return rows
+
+
+def _mean(values: list[float]) -> Optional[float]:
+    return sum(values) / len(values) if values else None
+
+
+def _cached_tokens(r: RequestRecord) -> Optional[int]:
+    details = (r.usage or {}).get("prompt_tokens_details")
+    value = details.get("cached_tokens") if isinstance(details, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _multi_turn(ok: list[RequestRecord]) -> dict[str, Optional[float]]:
+    turns = [r for r in ok if r.turn is not None]
+    if not turns:
+        return {}
+    ttft = [(r.turn, m.ttft(r)) for r in turns]
+    cached = [(c, r.prompt_tokens) for r in turns if (c := _cached_tokens(r)) is not None and r.prompt_tokens]
+    return {
+        "avg_turns": _mean([float(r.turn) for r in turns]),  # type: ignore[arg-type]
+        "avg_first_turn_ttft": _mean([t * 1000 for k, t in ttft if k == 1 and t is not None]),
+        "avg_subsequent_turn_ttft": _mean([t * 1000 for k, t in ttft if k > 1 and t is not None]),
+        "cache_hit_rate": 100.0 * sum(c for c, _ in cached) / sum(p for _, p in cached) if cached else None,
+    }

@@ -20,7 +20,8 @@ SUMMARY_KEYS = (
     "Test Duration (s)", "Concurrency", "Request Rate (req/s)", "Total Requests", "Success Requests",
     "Failed Requests", "Req Throughput (req/s)", "Avg Latency (s)", "Avg TTFT (ms)", "Avg TPOT (ms)",
     "Avg ITL (ms)", "Avg Input Tokens", "Avg Output Tokens", "Output Throughput (tok/s)",
-    "Total Throughput (tok/s)", "Input Throughput (tok/s)",
+    "Total Throughput (tok/s)", "Input Throughput (tok/s)", "Avg Turns/Request", "Avg First-Turn TTFT (ms)",
+    "Avg Subsequent-Turn TTFT (ms)", "KV Cache Hit Rate (%)",
 )
 
 
@@ -70,6 +71,16 @@ def sweep_table(summaries: list[BenchmarkSummary], embedding: bool = False) -> s
                 fmt(s.avg_tpot, 2), fmt(s.output_throughput, 1), str(s.succeed_requests), str(s.failed_requests), bound,
             ))
     return render_table(cols, rows)
+
+
+def trace_table(traces: dict[str, Any]) -> str:
+    """``trace_summary.json`` of a ``--multi-turn`` run."""
+    from evalscope.perf.traces import STATS
+
+    body = [(row["metric"],) + tuple(fmt(row[k], 4) for k in STATS) for row in traces["rows"]]
+    text = render_table(("Metric",) + STATS, body)
+    return (f"{traces['n_completed']} of {traces['n_traces']} conversations completed"
+            + (f" ({traces['n_abandoned']} ended by a failed turn)" if traces["n_abandoned"] else "") + "\n" + text)
 
 
 def speed_table(records, tokenizer_known: Optional[bool] = None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Optional, Union
 
@@ -103,3 +104,8 @@ class ApiPlugin:
             fields["stream"] = True
             fields["stream_options"] = {"include_usage": True}
         return fields
+
+
+def encode_body(api: "ApiPlugin", item: PromptItem) -> bytes:
+    """The request body of ``item``, as sent (UTF-8 JSON)."""
+    return json.dumps(api.build_body(item), ensure_ascii=False).encode()

@@ -15,18 +15,28 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+Conversation = list[list[dict[str, Any]]]
+"""A conversation's turns; each turn is the messages it adds (a user message, perhaps a system one before
+it). The assistant replies between turns are the server's own, added by the runner."""
+
 
 class DatasetPlugin:
-    """Subclass and implement ``items``; ``args.dataset_path`` is the user's file or folder."""
+    """Subclass and implement ``items`` (or, with ``multi_turn = True``, ``conversations``);
+    ``args.dataset_path`` is the user's file or folder."""
 
     HUB: Optional[tuple[str, str]] = None
     """``(Hugging Face dataset repo, file)`` downloaded when no ``--dataset-path`` is given."""
+    multi_turn: bool = False
+    """A conversation dataset (``--multi-turn``): implements ``conversations`` instead of ``items``."""
 
     def __init__(self, args: "PerfArgs", tokenizer: Any = None) -> None:
         self.args = args
         self.tokenizer = tokenizer
 
     def items(self) -> Iterator[PromptItem]:
+        raise NotImplementedError
+
+    def conversations(self) -> Iterator[Conversation]:
         raise NotImplementedError
 
     # helpers ---------------------------------------------------------------
