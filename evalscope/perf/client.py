@@ -62,9 +62,15 @@ class Sender:
                 status, end_time, error = await self._aiohttp(body, parser)
             if error is None:
                 error = parser.finish(end_time)
-        except Exception as exc:  # a client bug must cost one record, not the run
+            return self._record(request_id, body, ready, scheduled, send_time, parser, status, end_time, error)
+        except Exception as exc:  # a client bug, or a reply no parser expected, must cost one record, not the run
             logger.debug("request %d raised", request_id, exc_info=True)
-            status, end_time, error = None, perf_counter() - self.origin, f"client error: {type(exc).__name__}: {exc}"
+            error = f"client error: {type(exc).__name__}: {exc}"
+            parser.texts, parser.reasoning = [], []
+            return self._record(request_id, body, ready, scheduled, send_time, parser, None,
+                                perf_counter() - self.origin, error)
+
+    def _record(self, request_id, body, ready, scheduled, send_time, parser, status, end_time, error) -> RequestRecord:
         if self.debug:
             logger.debug("request %d: status=%s error=%s text=%r", request_id, status, error, "".join(parser.texts)[:200])
         return RequestRecord.model_construct(
@@ -74,7 +80,7 @@ class Sender:
             prompt_tokens=None, completion_tokens=None, prompt_token_source=None, completion_token_source=None,
             text="".join(parser.texts), reasoning="".join(parser.reasoning),
             chunk_texts=list(parser.texts) if self.keep_chunk_texts else None, finish_reason=parser.finish_reason,
-            usage=parser.usage, saw_done=parser.done, n_events=parser.events,
+            usage=parser.usage, saw_done=parser.done, n_events=parser.events, trace_id=None, turn=None,
         )
 
     async def _aiohttp(self, body: bytes, parser: ResponseParser) -> tuple[Optional[int], float, Optional[str]]:

@@ -16,6 +16,7 @@ from evalscope.wire.sse import SSEDecoder
 # the C scanner behind json.loads, without its wrappers: (object, end index) of one JSON value
 _SCAN = json.JSONDecoder().scan_once
 _ERRORS = (StopIteration, ValueError, AttributeError, TypeError, KeyError, IndexError)
+_SPACE = (" ", "\t", "\n", "\r")
 
 
 class ResponseParser:
@@ -49,18 +50,25 @@ class ResponseParser:
 
     def _event(self, data: str, now: float) -> None:
         self.events += 1
-        if data == "[DONE]":
+        if data[:1] in _SPACE:  # "data:  {...}": the decoder strips one space, JSON allows more
+            data = data.strip()
+        if data == "[DONE]" or (data[:5] == "[DONE" and data.strip() == "[DONE]"):
             self.done = True
             return
         try:
             obj, end = _SCAN(data, 0)
             if end != len(data) and data[end:].strip():
                 raise ValueError("extra data after the JSON object")
+            error = self.api.event_error(obj)
+            if error is not None:
+                self.error = f"server error in stream: {error}"
+                return
             content, think, usage, finish = self.api.parse_event(obj)
+            tool = "" if content or think else self.api.tool_text(obj)
         except _ERRORS as exc:
             self.error = f"malformed JSON in stream: {type(exc).__name__}: {data[:120]!r}"
             return
-        if content or think:
+        if content or think or tool:
             self.chunk_times.append(now)
             self.texts.append(content)
             if think:
@@ -82,7 +90,12 @@ class ResponseParser:
             return self.error
         raw = b"".join(self._body)
         try:
-            content, think, usage, finish = self.api.parse_response(json.loads(raw))
+            obj = json.loads(raw)
+            error = self.api.event_error(obj)
+            if error is not None:
+                self.error = f"server error in body: {error}"
+                return self.error
+            content, think, usage, finish = self.api.parse_response(obj)
         except _ERRORS as exc:
             self.error = f"malformed JSON body: {type(exc).__name__}: {raw[:120]!r}"
             return self.error

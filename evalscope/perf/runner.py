@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-# connections opened ahead of an open-loop run (its concurrency is not known in advance)
+# an open-loop run's concurrency is not known in advance: connections opened ahead of it, and its warm-up's concurrency
 OPEN_LOOP_PREWARM = 64
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+_BOM = b"\xef\xbb\xbf"
+
 
 @dataclass
 class SSEEvent:
@@ -33,13 +35,22 @@ class SSEDecoder:
     _event: str | None = None
     _id: str | None = None
     _pending_cr: bool = False
+    _started: bool = False
 
     def _lines(self, chunk: bytes) -> list[bytes]:
         """The complete lines of ``chunk`` (plus what was buffered); keeps the incomplete tail.
 
         Lines are cut with ``bytes.split`` (C speed); only data holding a ``\\r`` takes the slower
-        path that also accepts ``\\r\\n`` and bare ``\\r`` line ends.
+        path that also accepts ``\\r\\n`` and bare ``\\r`` line ends. A read that ends no line only
+        grows the buffer (a huge event costs one copy per line, not one per read).
         """
+        if not self._started:
+            self._started = True
+            if chunk[:3] == _BOM:  # the stream may start with a UTF-8 byte order mark: ignored
+                chunk = chunk[3:]
+        if self._buffer and b"\n" not in chunk and b"\r" not in chunk:
+            self._buffer.extend(chunk)
+            return []
         if self._pending_cr:
             self._pending_cr = False
             if chunk[:1] == b"\n":  # the \n of a \r\n pair split across reads

@@ -65,8 +65,32 @@ class ApiPlugin:
         choice = choices[0]
         delta = choice.get("delta")
         if delta is not None:
-            return delta.get("content") or "", delta.get("reasoning_content") or delta.get("reasoning") or "", usage, choice.get("finish_reason")
-        return choice.get("text") or "", "", usage, choice.get("finish_reason")
+            content = delta.get("content") or ""
+            think = delta.get("reasoning_content") or delta.get("reasoning") or ""
+            if content.__class__ is not str or think.__class__ is not str:  # content parts (Mistral), or junk
+                content, think = text_of(content), text_of(think)
+            return content, think, usage, choice.get("finish_reason")
+        return text_of(choice.get("text") or ""), "", usage, choice.get("finish_reason")
+
+    def event_error(self, obj: Any) -> Optional[str]:
+        """An error reported inside a 200 response (vLLM and SGLang send ``data: {"error": ...}`` mid-stream)."""
+        if obj.get("error") is not None or obj.get("object") == "error":
+            return json.dumps(obj.get("error", obj), ensure_ascii=False)[:300]
+        return None
+
+    def tool_text(self, obj: Any) -> str:
+        """The tool-call text (function name and argument fragments) of a streamed event: timed like content."""
+        choices = obj.get("choices")
+        delta = choices[0].get("delta") if choices else None
+        calls = delta.get("tool_calls") if isinstance(delta, dict) else None
+        if not isinstance(calls, list):
+            return ""
+        parts = []
+        for call in calls:
+            function = call.get("function") if isinstance(call, dict) else None
+            if isinstance(function, dict):
+                parts += [v for v in (function.get("name"), function.get("arguments")) if isinstance(v, str)]
+        return "".join(parts)
 
     def parse_response(self, obj: Any) -> Parsed:
         """A whole non-streamed body."""
@@ -77,9 +101,9 @@ class ApiPlugin:
         choice = choices[0]
         message = choice.get("message")
         if message is not None:
-            return (message.get("content") or "", message.get("reasoning_content") or "", usage,
+            return (text_of(message.get("content") or ""), text_of(message.get("reasoning_content") or ""), usage,
                     choice.get("finish_reason"))
-        return choice.get("text") or "", "", usage, choice.get("finish_reason")
+        return text_of(choice.get("text") or ""), "", usage, choice.get("finish_reason")
 
     def sampling_fields(self) -> dict[str, Any]:
         """The sampling flags of ``PerfArgs`` that are set, as body fields."""
@@ -109,3 +133,12 @@ class ApiPlugin:
 def encode_body(api: "ApiPlugin", item: PromptItem) -> bytes:
     """The request body of ``item``, as sent (UTF-8 JSON)."""
     return json.dumps(api.build_body(item), ensure_ascii=False).encode()
+
+
+def text_of(value: Any) -> str:
+    """Text of a ``content`` value: a string, or the text of a list of content parts; else empty."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return "".join(p if isinstance(p, str) else p.get("text") or "" if isinstance(p, dict) else "" for p in value)
+    return ""

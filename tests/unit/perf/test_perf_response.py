@@ -94,3 +94,79 @@ def test_http_framing_content_length_and_error_status():
 
     ex = asyncio.run(go())
     assert ex.future.done() and ex.status == 500 and not ex.keep_alive and bytes(ex.error_body) == body
+
+
+def test_content_parts_are_text_and_junk_content_is_not_a_crash():
+    p = ResponseParser(API, stream=True)
+    p.feed(sse(piece([{"type": "text", "text": "he"}, {"type": "text", "text": "llo"}]), piece({"odd": 1})), 0.1)
+    assert p.finish(0.2) is None
+    assert "".join(p.texts) == "hello" and p.chunk_times == [0.1]  # the dict content carries no text
+    body = {"choices": [{"message": {"content": [{"type": "text", "text": "full"}]}}]}
+    q = ResponseParser(API, stream=False)
+    q.feed(json.dumps(body).encode(), 0.1)
+    assert q.finish(0.2) is None and q.texts == ["full"]
+
+
+def test_in_band_errors_fail_the_request():
+    p = ResponseParser(API, stream=True)
+    p.feed(sse(piece("a"), {"error": {"message": "out of memory", "code": 500}}), 0.1)
+    assert "server error in stream" in p.finish(0.2) and "out of memory" in p.error
+    q = ResponseParser(API, stream=True)
+    q.feed(sse({"object": "error", "message": "bad", "code": 400}), 0.1)
+    assert "server error in stream" in q.finish(0.2)
+    r = ResponseParser(API, stream=False)
+    r.feed(json.dumps({"error": {"message": "nope"}}).encode(), 0.1)
+    assert "server error in body" in r.finish(0.2)
+
+
+def test_tool_call_deltas_are_timed_but_not_text():
+    call = {"choices": [{"delta": {"tool_calls": [{"index": 0, "function": {"name": "f", "arguments": ""}}]}}]}
+    args = {"choices": [{"delta": {"tool_calls": [{"index": 0, "function": {"arguments": "{\"x\": 1}"}}]}}]}
+    p = ResponseParser(API, stream=True)
+    p.feed(sse(ROLE, done=False), 0.1)
+    p.feed(sse(call, done=False), 0.2)
+    p.feed(sse(args, FINAL), 0.3)
+    assert p.finish(0.4) is None
+    assert p.chunk_times == [0.2, 0.3] and "".join(p.texts) == ""
+
+
+def test_whitespace_done_variants_and_bom():
+    p = ResponseParser(API, stream=True)
+    p.feed(b"\xef\xbb\xbfdata: " + json.dumps(piece("a")).encode() + b"\n\n", 0.1)
+    p.feed(b"data:\t " + json.dumps(piece("b")).encode() + b"\n\ndata: [DONE] \n\n", 0.2)
+    assert p.finish(0.3) is None
+    assert p.texts == ["a", "b"] and p.chunk_times == [0.1, 0.2] and p.done
+
+
+def test_a_huge_event_in_small_reads_is_buffered_once():
+    from evalscope.wire.sse import SSEDecoder
+
+    event = b"data: " + json.dumps(piece("x" * 2_000_000)).encode() + b"\n\n"
+    d = SSEDecoder()
+    out = []
+    for i in range(0, len(event), 4096):
+        out += d.feed_data(event[i : i + 4096])
+    assert len(out) == 1 and json.loads(out[0])["choices"][0]["delta"]["content"] == "x" * 2_000_000
+
+
+def test_a_reply_no_parser_expected_costs_one_record_not_the_run():
+    from evalscope.perf.client import Sender
+
+    class Broken(OpenAIApi):
+        def parse_response(self, obj):
+            return ["not", "text"], "", None, None  # a plugin bug: a list where text belongs
+
+    async def go():
+        from evalscope.perf.mock_server import run_in_thread
+
+        with run_in_thread(output_tokens=2) as srv:
+            sender = Sender(srv.url + "/chat/completions", {"Content-Type": "application/json"}, Broken(PerfArgs()),
+                            stream=False, origin=0.0)
+            try:
+                body = json.dumps({"model": "m", "messages": [{"role": "user", "content": "hi"}]}).encode()
+                return await sender.send(0, body, 0.0)
+            finally:
+                await sender.close()
+
+    record = asyncio.run(go())
+    assert not record.success and record.error.startswith("client error: TypeError")
