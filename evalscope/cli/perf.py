@@ -65,6 +65,7 @@ def add_parser(subparsers) -> None:
     g.add_argument("--n-choices", type=int)
     g.add_argument("--extra-args", type=_json_object, help="JSON object merged into every body")
     g = p.add_argument_group("prompts")
+    g.add_argument("--dataset-offset", type=int, help="skip this many prompts of the dataset first")
     g.add_argument("--dataset", help="openqa | longalpaca | line_by_line | random | speed_benchmark | flickr8k | "
                    "embedding | custom | module:Class")
     g.add_argument("--dataset-path")

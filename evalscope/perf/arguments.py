@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any, Literal, Optional
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 # --api value -> endpoint appended to a base --url (EvalScope's mapping)
 API_ENDPOINTS = {"openai": "chat/completions", "openai_embedding": "embeddings", "embedding": "embeddings"}
 SECRET_HEADERS = ("authorization", "api-key", "x-api-key", "proxy-authorization", "cookie")
+# a header or URL query parameter whose name holds one of these is masked in every output
+SECRET_WORDS = ("auth", "token", "key", "secret", "password", "passwd", "cookie", "session", "signature", "sig")
+MASK = "**********"
+
+
+def is_secret_name(name: str) -> bool:
+    low = name.lower()
+    return low in SECRET_HEADERS or any(word in low for word in SECRET_WORDS)
 
 
 class RunSpec(BaseModel):
@@ -110,6 +120,8 @@ class PerfArgs(BaseModel):
     # prompts
     dataset: str = "openqa"
     dataset_path: Optional[str] = None
+    dataset_offset: int = Field(default=0, ge=0)
+    """Skip this many prompts (or conversations) of the dataset first; each run then takes prompts of its own."""
     dataset_plugin: Optional[str] = None
     """``module:Class`` of a custom dataset plugin (``dataset=custom``)."""
     max_prompt_length: int = 131072
@@ -248,19 +260,42 @@ class PerfArgs(BaseModel):
 
     @property
     def endpoint_url(self) -> str:
-        """``url`` with the endpoint of ``api`` appended when ``url`` is a base URL."""
-        url = self.url.rstrip("/")
-        tail = url.rsplit("/", 1)[-1]
-        if tail in ("completions", "embeddings", "chat") or url.endswith("chat/completions"):
-            return url
-        endpoint = API_ENDPOINTS.get(self.api)
-        if endpoint is None and self.dataset == "speed_benchmark":
-            endpoint = "completions"
-        return f"{url}/{endpoint}" if endpoint else url
+        """``url`` with the endpoint of ``api`` appended to its path when ``url`` is a base URL; the query
+        (e.g. Azure's ``?api-version=``) is kept, user and password are not (they become ``Authorization``)."""
+        parts = urlsplit(self.url)
+        path = parts.path.rstrip("/")
+        tail = path.rsplit("/", 1)[-1]
+        if tail not in ("completions", "embeddings", "chat") and not path.endswith("chat/completions"):
+            endpoint = API_ENDPOINTS.get(self.api)
+            if endpoint is None and self.dataset == "speed_benchmark":
+                endpoint = "completions"
+            if endpoint:
+                path = f"{path}/{endpoint}"
+        host = parts.hostname or ""
+        netloc = (f"[{host}]" if ":" in host else host) + (f":{parts.port}" if parts.port else "")
+        return urlunsplit((parts.scheme, netloc, path, parts.query, ""))
+
+    @property
+    def safe_url(self) -> str:
+        """``endpoint_url`` for outputs and messages: the values of secret-looking query parameters masked."""
+        parts = urlsplit(self.endpoint_url)
+        if not parts.query:
+            return self.endpoint_url
+        query = urlencode([(k, MASK if is_secret_name(k) else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)],
+                          safe="*")
+        return urlunsplit(parts._replace(query=query))
 
     @property
     def is_chat(self) -> bool:
-        return self.endpoint_url.endswith("chat/completions")
+        return urlsplit(self.endpoint_url).path.endswith("chat/completions")
+
+    @property
+    def run_name(self) -> str:
+        """The output folder of the sweep: ``--name``, else the model's last path part (EvalScope's)."""
+        if self.name:
+            return self.name
+        model = (self.model or "").rstrip("/")
+        return model.rsplit("/", 1)[-1] or "perf"
 
     def warmup_count(self, number: int) -> int:
         if self.warmup_num <= 0:
@@ -271,6 +306,10 @@ class PerfArgs(BaseModel):
 
     def request_headers(self) -> dict[str, str]:
         headers = {"Content-Type": "application/json", **self.headers}
+        parts = urlsplit(self.url)
+        if parts.username is not None and not any(k.lower() == "authorization" for k in headers):
+            user_pass = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+            headers["Authorization"] = "Basic " + base64.b64encode(user_pass.encode()).decode()
         if self.api_key is not None:
             headers["Authorization"] = f"Bearer {self.api_key.get_secret_value()}"
         return headers
@@ -280,12 +319,9 @@ class PerfArgs(BaseModel):
         data = self.model_dump(mode="json")
         for key in ("api_key", "wandb_api_key", "swanlab_api_key"):
             if data.get(key):
-                data[key] = "**********"
-        data["headers"] = {
-            k: ("**********" if k.lower() in SECRET_HEADERS or "token" in k.lower() or "key" in k.lower() else v)
-            for k, v in data["headers"].items()
-        }
-        data["endpoint_url"] = self.endpoint_url
+                data[key] = MASK
+        data["headers"] = {k: (MASK if is_secret_name(k) else v) for k, v in data["headers"].items()}
+        data["url"] = data["endpoint_url"] = self.safe_url
         return data
 
 

@@ -42,10 +42,12 @@ def _bodies(api, items) -> list[bytes]:
     return [encode_body(api, item) for item in items]
 
 
-def _split(pool: list, warm_n: int, number: int) -> tuple[list, list]:
-    """(the run's share of the pool, the warm-up's share before it)."""
-    run = pool[warm_n : warm_n + number] if warm_n + number <= len(pool) else pool[:number]
-    return run, pool[:warm_n]
+def _shares(args: PerfArgs) -> tuple[int, list[tuple[int, int]]]:
+    """The pool size and each run's (warm-up, measured) count: every run and warm-up gets prompts of its own,
+    so a later run never re-sends an earlier one's (a prefix cache would make it look faster); a dataset with
+    fewer prompts is cycled. ``--dataset-offset`` skips that many first."""
+    shares = [(args.warmup_count(spec.number), spec.number) for spec in args.runs]
+    return args.dataset_offset + sum(w + n for w, n in shares), shares
 
 
 def run_perf_benchmark(cfg: Union[PerfArgs, dict, argparse.Namespace],
@@ -65,7 +67,7 @@ def run_perf(args: PerfArgs, display: Optional[Display] = None) -> list[Benchmar
     from evalscope.perf import storage
 
     timestamp = None if args.no_timestamp else time.strftime("%Y%m%d_%H%M%S")
-    root = storage.output_root(args.outputs_dir, args.name or args.model, timestamp)
+    root = storage.output_root(args.outputs_dir, args.run_name, timestamp)
     with log_to_file(root / "benchmark.log", args.debug):
         logger.info("evalscope perf -> %s", root)
         return _sweep(args, root, display or NullDisplay())
@@ -80,36 +82,41 @@ def _sweep(args: PerfArgs, root: Path, display: Display) -> list[BenchmarkSummar
     tokenizer = load_tokenizer(args.tokenizer_path)
     if args.stream and not api.streams:
         logger.info("--api %s does not stream; sending non-streamed requests", args.api)
-    max_n = max(args.number or [1])
-    warm = max((args.warmup_count(n) for n in args.number or []), default=0)
+    total, shares = _shares(args)
     if args.multi_turn:  # a pool of conversations instead of prompts
-        items: list = load_conversations(args, max_n + warm, tokenizer)
-        probe = PromptItem(messages=list(items[0][0]))
+        pool: list = load_conversations(args, total, tokenizer)
+        probe = PromptItem(messages=list(pool[0][0]))
     else:
-        items = load_items(args, max_n + warm, tokenizer)
-        probe = items[0]
+        pool = load_items(args, total, tokenizer)
+        probe = pool[0]
     if not args.no_test_connection:
         from evalscope.perf.runner import check_connection
 
         event_loop.run(check_connection(args, api, api.build_body(probe)), args.event_loop)
+    if args.visualizer:  # a missing package or key is reported before any load is sent
+        from evalscope.perf.visualizer import start
+
+        start(args, root)
     summaries: list[BenchmarkSummary] = []
-    for k, spec in enumerate(args.runs):
+    offset = args.dataset_offset
+    for k, (spec, (warm_n, number)) in enumerate(zip(args.runs, shares)):
         if k and args.sleep_interval:
             time.sleep(args.sleep_interval)
-        summaries.append(_one_run(args, api, items, tokenizer, spec, root, display))
+        warm_items, run_items = pool[offset : offset + warm_n], pool[offset + warm_n : offset + warm_n + number]
+        offset += warm_n + number
+        summaries.append(_one_run(args, api, run_items, warm_items, tokenizer, spec, root, display))
     _write_sweep(args, root, summaries, api.embedding, display)
     return summaries
 
 
-def _one_run(args, api, items, tokenizer, spec: RunSpec, root: Path, display: Display) -> BenchmarkSummary:
+def _one_run(args, api, run_items: list, warm_items: list, tokenizer, spec: RunSpec, root: Path,
+             display: Display) -> BenchmarkSummary:
     from evalscope.perf import storage, tables
     from evalscope.perf.apis.base import PromptItem
     from evalscope.perf.runner import run_conversations, run_once
     from evalscope.perf.tokens import fill_tokens
 
     parallel, number = spec.parallel, spec.number
-    warm_n = args.warmup_count(number)
-    run_items, warm_items = _split(items, warm_n, number)
     label = ("open loop" if parallel is None else f"parallel={parallel}") + f" number={number}" + (
         f" rate={spec.rate:g}/s" if spec.rate else "") + (" conversations" if args.multi_turn else "")
     progress = display.progress(label, number)
@@ -155,7 +162,7 @@ def _one_run(args, api, items, tokenizer, spec: RunSpec, root: Path, display: Di
     if args.visualizer:
         from evalscope.perf.visualizer import log_run
 
-        log_run(args, parallel, number, summary)
+        log_run(args, parallel, number, summary, root=root)
     return summary
 
 

@@ -43,12 +43,34 @@ def inter_chunk_latencies(r: RequestRecord) -> list[float]:
 
 
 def chunk_token_counts(r: RequestRecord) -> Optional[list[int]]:
-    """Tokens per content chunk: recorded, or 1 each when usage equals the number of chunks."""
-    if r.chunk_tokens is not None and len(r.chunk_tokens) == len(r.chunk_times):
-        return r.chunk_tokens
-    if r.completion_tokens is not None and r.completion_tokens == len(r.chunk_times):
-        return [1] * len(r.chunk_times)
-    return None
+    """Tokens per content chunk. 1 each when the completion count equals the number of chunks (exact);
+    else the tokenizer's per-chunk counts, scaled to the completion count when they disagree with it (a
+    tokenizer counts a chunk apart from its neighbours, e.g. a leading-space piece); else ``None``."""
+    n, total, counts = len(r.chunk_times), r.completion_tokens, r.chunk_tokens
+    if total is not None and total == n:
+        return [1] * n
+    if counts is None or len(counts) != n:
+        return None
+    if total is None or sum(counts) == total:
+        return counts
+    return apportion(counts, total) if total >= n else None
+
+
+def apportion(weights: list[int], total: int) -> list[int]:
+    """``total`` split over ``len(weights)`` parts in proportion to ``weights``, each at least 1 (largest
+    remainder); needs ``total >= len(weights)``."""
+    scale = total / sum(weights) if sum(weights) > 0 else 0.0
+    shares = [w * scale for w in weights]
+    out = [max(1, math.floor(x)) for x in shares]
+    order = sorted(range(len(out)), key=lambda i: shares[i] - math.floor(shares[i]), reverse=True)
+    k = 0
+    while sum(out) < total:
+        out[order[k % len(out)]] += 1
+        k += 1
+    while sum(out) > total:  # the floor of 1 gave too many: take back where most was given over the share
+        i = max((j for j in range(len(out)) if out[j] > 1), key=lambda j: out[j] - shares[j])
+        out[i] -= 1
+    return out
 
 
 def inter_token_latencies(r: RequestRecord) -> list[float]:

@@ -64,7 +64,7 @@ def _percentile_chart(summaries: list[BenchmarkSummary], metric: str, unit: str)
 
 def write_report(root: Path, args, summaries: list[BenchmarkSummary]) -> Path:
     parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>evalscope perf</title><style>{CSS}</style>"
-             f"</head><body><h1>evalscope perf report</h1><p>{escape(args.endpoint_url)} · model "
+             f"</head><body><h1>evalscope perf report</h1><p>{escape(args.safe_url)} · model "
              f"{escape(str(args.model))} · dataset {escape(args.dataset)} · stream {args.stream}</p>"]
     for s in summaries:
         for w in s.warnings:

@@ -74,7 +74,7 @@ async def check_connection(args: PerfArgs, api: ApiPlugin, body: dict[str, Any])
         await sender.close()
     if not record.success:
         raise RunFailed(
-            f"connection test to {args.endpoint_url} failed: {record.error} "
+            f"connection test to {args.safe_url} failed: {record.error} "
             "(check --url/--api/--model/--api-key, or skip with --no-test-connection)"
         )
 

@@ -68,7 +68,7 @@ class SpeedBenchmark(DatasetPlugin):
         if self.args.is_chat:
             raise UsageError(
                 "--dataset speed_benchmark sends raw prompts to /v1/completions; "
-                f"--url {self.args.url} is a chat endpoint: use .../v1/completions"
+                f"--url {self.args.safe_url} is a chat endpoint: use .../v1/completions"
             )
         while True:
             for n in self.INPUT_LENGTHS:

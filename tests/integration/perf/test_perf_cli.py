@@ -192,3 +192,16 @@ def test_tokenizer_without_transformers_is_a_clear_error(server, perf, prompts):
         pass
     run = perf("--url", server.url, "--tokenizer-path", "some/tokenizer", "--dataset-path", prompts, "-n", "1")
     assert run.rc == 2 and "pip install transformers" in run.stderr
+
+
+def test_each_run_and_warm_up_gets_prompts_of_its_own(server, perf, prompts):
+    run = perf("--url", server.url + "/chat/completions", "--model", "m", "--parallel", "1", "2", "-n", "2", "3",
+               "--warmup-num", "1", "--dataset-path", prompts, "--no-test-connection")
+    assert run.rc == 0, run.stderr
+    stats = server.stats()
+    assert stats["total_requests"] == 7 and stats["max_prompt_count"] == 1  # 7 prompts, none sent twice
+    server.reset()
+    run = perf("--url", server.url + "/chat/completions", "--model", "m", "-n", "3", "--dataset-offset", "2",
+               "--dataset-path", prompts, "--no-test-connection", name="offset")
+    assert run.rc == 0, run.stderr
+    assert sorted(server.stats()["prompts"]) == [f"question number {i}" for i in (2, 3, 4)]

@@ -122,3 +122,35 @@ def test_help_is_fast_and_light():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
     assert time.perf_counter() - t < 5
+
+
+def test_urls_with_a_query_keep_it_and_the_endpoint_goes_on_the_path():
+    azure = "https://x.openai.azure.com/openai/deployments/d?api-version=2024-02-01"
+    a = parse("--url", azure)
+    assert a.endpoint_url == "https://x.openai.azure.com/openai/deployments/d/chat/completions?api-version=2024-02-01"
+    assert a.is_chat
+    full = parse("--url", "http://h:1/v1/chat/completions?api-version=1")
+    assert full.endpoint_url == "http://h:1/v1/chat/completions?api-version=1" and full.is_chat
+    assert parse("--url", "http://h:1/v1/completions?x=1").is_chat is False
+
+
+def test_credentials_in_the_url_become_basic_auth_and_never_reach_outputs():
+    import base64
+    import json
+
+    a = parse("--url", "http://alice:s3cret@127.0.0.1:8000/v1?api-key=sk-q&api-version=2", "--headers",
+              "X-Secret=abc", "Authentication=def", "X-Trace=ok")
+    assert a.endpoint_url == "http://127.0.0.1:8000/v1/chat/completions?api-key=sk-q&api-version=2"
+    assert a.request_headers()["Authorization"] == "Basic " + base64.b64encode(b"alice:s3cret").decode()
+    dump = json.dumps(a.masked_dump())
+    for secret in ("s3cret", "alice", "sk-q", "abc", "def"):
+        assert secret not in dump
+    assert "api-version=2" in dump and "X-Trace" in dump and '"ok"' in dump
+    assert a.safe_url == "http://127.0.0.1:8000/v1/chat/completions?api-key=**********&api-version=2"
+    assert parse("--url", "http://u:p@h:1/v1", "--api-key", "sk-1").request_headers()["Authorization"] == "Bearer sk-1"
+
+
+def test_output_folder_is_the_models_last_path_part():
+    assert parse("--model", "Qwen/Qwen2.5-7B-Instruct").run_name == "Qwen2.5-7B-Instruct"
+    assert parse("--model", "/models/qwen/", "--name", "mine").run_name == "mine"
+    assert parse("--model", "/models/qwen/").run_name == "qwen"

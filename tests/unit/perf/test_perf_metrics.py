@@ -96,3 +96,19 @@ def test_rate_capped_by_parallel_warns():
     s = summarize(RunResult(parallel=1, number=3, records=records, wall_origin=0.0, duration=1.0, rate=10.0))
     assert any("below --rate" in w for w in s.warnings)
     assert s.self_check.send_lateness_ms.max == pytest.approx(0.0)
+
+
+def test_chunk_token_counts_trust_usage_over_a_per_chunk_tokenizer():
+    from evalscope.perf.metrics import apportion, chunk_token_counts, inter_token_latencies
+
+    r = RequestRecord(request_id=0, request="{}", stream=True, ready_time=0, send_time=0.0,
+                      chunk_times=[0.1, 0.2, 0.3, 0.4], end_time=0.4, success=True, completion_tokens=4,
+                      chunk_tokens=[1, 2, 2, 2])  # a tokenizer counted leading-space pieces apart
+    assert chunk_token_counts(r) == [1, 1, 1, 1]
+    assert inter_token_latencies(r) == pytest.approx([0.1, 0.1, 0.1])
+    r.completion_tokens = 10  # several tokens per chunk: the tokenizer's shape, scaled to the server's count
+    assert chunk_token_counts(r) == [1, 3, 3, 3] and sum(apportion([100, 0, 0, 0], 4)) == 4
+    r.completion_tokens = 2  # fewer tokens than chunks: no per-token split can be right
+    assert chunk_token_counts(r) is None
+    r.completion_tokens = None
+    assert chunk_token_counts(r) == [1, 2, 2, 2]
