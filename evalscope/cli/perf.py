@@ -30,6 +30,8 @@ def add_parser(subparsers) -> None:
     g.add_argument("--read-timeout", type=float)
     g.add_argument("--total-timeout", type=float)
     g.add_argument("--no-test-connection", action="store_true", default=None)
+    g.add_argument("--wait-for-server", type=float,
+                   help="seconds the connection test retries a server that refuses or answers 5xx (default 60)")
     g.add_argument("--transport", choices=["auto", "fast", "aiohttp"],
                    help="HTTP client: auto (built-in HTTP/1.1 client for http://, aiohttp for https://)")
     g.add_argument("--event-loop", choices=["auto", "asyncio", "uvloop"],
@@ -52,9 +54,10 @@ def add_parser(subparsers) -> None:
     g.add_argument("--sleep-interval", type=float, help="seconds between sweep runs")
     g = p.add_argument_group("request body")
     g.add_argument("--stream", action=argparse.BooleanOptionalAction, default=None, help="stream with SSE (default on)")
-    g.add_argument("--max-tokens", type=int)
+    g.add_argument("--max-tokens", type=int, nargs="+", help="max tokens per request, or a range 'min max'")
     g.add_argument("--min-tokens", type=int)
     g.add_argument("--stop", nargs="*")
+    g.add_argument("--stop-token-ids", type=int, nargs="+")
     g.add_argument("--temperature", type=float)
     g.add_argument("--top-p", type=float)
     g.add_argument("--top-k", type=int)
@@ -65,9 +68,16 @@ def add_parser(subparsers) -> None:
     g.add_argument("--n-choices", type=int)
     g.add_argument("--extra-args", type=_json_object, help="JSON object merged into every body")
     g = p.add_argument_group("prompts")
+    g.add_argument("--image-width", type=int, help="random_vl: generated image width (default 224)")
+    g.add_argument("--image-height", type=int, help="random_vl: generated image height (default 224)")
+    g.add_argument("--image-num", type=int, help="images per request (random_vl, flickr8k; default 1)")
+    g.add_argument("--image-format", help="random_vl: RGB (default) or L")
     g.add_argument("--dataset-offset", type=int, help="skip this many prompts of the dataset first")
-    g.add_argument("--dataset", help="openqa | longalpaca | line_by_line | random | speed_benchmark | flickr8k | "
-                   "embedding | custom | module:Class")
+    g.add_argument("--dataset", help="openqa | longalpaca | line_by_line | random | random_vl | speed_benchmark | "
+                   "flickr8k | embedding | custom_multi_turn | share_gpt_zh_multi_turn | share_gpt_en_multi_turn | "
+                   "random_multi_turn | custom | module:Class")
+    g.add_argument("--apply-chat-template", action=argparse.BooleanOptionalAction, default=None,
+                   help="EvalScope's: must agree with --url (chat URL: messages; completions URL: raw prompts)")
     g.add_argument("--dataset-path")
     g.add_argument("--dataset-plugin", help="module:Class of a custom DatasetPlugin (with --dataset custom)")
     g.add_argument("--max-prompt-length", type=int)
@@ -76,7 +86,6 @@ def add_parser(subparsers) -> None:
     g.add_argument("--prompt", help="one prompt for every request (@file reads a file)")
     g.add_argument("--query-template", help="JSON body template with \"%%prompt\"")
     g.add_argument("--tokenizer-path")
-    g.add_argument("--image-num", type=int)
     g = p.add_argument_group("outputs")
     g.add_argument("--outputs-dir")
     g.add_argument("--name", help="run name (output folder; default: the model)")

@@ -67,6 +67,9 @@ class PerfArgs(BaseModel):
     read_timeout: Optional[float] = None
     total_timeout: Optional[float] = 6 * 60 * 60
     no_test_connection: bool = False
+    wait_for_server: float = Field(default=60.0, ge=0)
+    """Seconds the connection test keeps asking a server that refuses connections or answers 5xx (it may still
+    be loading the model); 0: one attempt. A 4xx fails at once."""
     transport: Literal["auto", "fast", "aiohttp"] = "auto"
     """``auto``: the built-in HTTP/1.1 client for ``http://`` URLs, aiohttp for ``https://``."""
     event_loop: Literal["auto", "asyncio", "uvloop"] = "auto"
@@ -103,9 +106,11 @@ class PerfArgs(BaseModel):
 
     # request body
     stream: bool = True
-    max_tokens: Optional[int] = 2048
+    max_tokens: Optional[int | list[int]] = 2048
+    """Per request; ``[min, max]`` draws each request's value uniformly (seeded by ``seed``)."""
     min_tokens: Optional[int] = None
     stop: Optional[list[str]] = None
+    stop_token_ids: Optional[list[int]] = None
     temperature: Optional[float] = 0.0
     top_p: Optional[float] = None
     top_k: Optional[int] = None
@@ -135,9 +140,15 @@ class PerfArgs(BaseModel):
     """JSON body template with ``%prompt`` where the prompt goes (EvalScope)."""
     tokenizer_path: Optional[str] = None
     apply_chat_template: Optional[bool] = None
-    image_width: int = 224
-    image_height: int = 224
-    image_num: int = 1
+    """EvalScope's switch between chat messages and raw prompts; here the URL decides (a chat URL sends
+    messages, a completions URL raw prompts), and a value that contradicts the URL is an error."""
+    image_width: int = Field(default=224, ge=1)
+    """``random_vl``: width of the generated images."""
+    image_height: int = Field(default=224, ge=1)
+    image_num: int = Field(default=1, ge=1)
+    """Images per request (``random_vl``, ``flickr8k``)."""
+    image_format: str = "RGB"
+    """``random_vl``: ``RGB`` or ``L`` (grayscale), Pillow's mode names as EvalScope's ``--image-format``."""
 
     # outputs
     outputs_dir: str = "outputs"
@@ -155,6 +166,17 @@ class PerfArgs(BaseModel):
     @classmethod
     def _listify(cls, value: Any) -> Any:
         return _as_list(value)
+
+    @field_validator("max_tokens", mode="before")
+    @classmethod
+    def _max_tokens(cls, value: Any) -> Any:
+        if isinstance(value, (list, tuple)):
+            if len(value) == 1:
+                return value[0]
+            if len(value) != 2 or value[0] > value[1] or value[0] < 1:
+                raise ValueError(f"--max-tokens takes one value or a range 'min max' with 1 <= min <= max, got {value}")
+            return list(value)
+        return value
 
     @field_validator("headers", mode="before")
     @classmethod
@@ -187,6 +209,13 @@ class PerfArgs(BaseModel):
     def _check(self) -> "PerfArgs":
         if self.dataset.endswith("_multi_turn"):
             self.multi_turn = True
+        if self.apply_chat_template is not None and not self.api.endswith("embedding") and \
+                self.apply_chat_template != self.is_chat:
+            raise ValueError(
+                f"--{'' if self.apply_chat_template else 'no-'}apply-chat-template contradicts --url "
+                f"{self.safe_url}: a chat URL (.../v1/chat/completions) sends chat messages, a completions URL "
+                "(.../v1/completions) raw prompts"
+            )
         if self.multi_turn:
             self._check_multi_turn()
         rate_sweep = len(self.rate) > 1 or self.open_loop

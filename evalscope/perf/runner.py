@@ -34,6 +34,8 @@ logger = logging.getLogger(__name__)
 
 # an open-loop run's concurrency is not known in advance: connections opened ahead of it, and its warm-up's concurrency
 OPEN_LOOP_PREWARM = 64
+RETRY_EVERY = 2.0
+"""Seconds between connection tests while waiting for a server to come up."""
 
 
 @dataclass
@@ -61,22 +63,35 @@ def _sender(args: PerfArgs, api: ApiPlugin, stream: bool, origin: float, paralle
 
 
 async def check_connection(args: PerfArgs, api: ApiPlugin, body: dict[str, Any]) -> None:
-    """One non-streamed request before the runs; a failure stops with the server's answer."""
+    """One non-streamed request before the runs. A server that refuses connections or answers 5xx may still be
+    starting: it is asked again every ``RETRY_EVERY`` s for up to ``--wait-for-server`` s (as EvalScope waits).
+    A 4xx, or the end of the wait, stops with the server's answer."""
     probe = dict(body)
     probe.pop("stream", None)
     probe.pop("stream_options", None)
     if not api.embedding:
         probe["max_tokens"] = 1
-    sender = _sender(args, api, False, perf_counter(), 1)
-    try:
-        record = await sender.send(-1, json.dumps(probe).encode(), 0.0)
-    finally:
-        await sender.close()
-    if not record.success:
-        raise RunFailed(
-            f"connection test to {args.safe_url} failed: {record.error} "
-            "(check --url/--api/--model/--api-key, or skip with --no-test-connection)"
-        )
+    data = json.dumps(probe).encode()
+    start = perf_counter()
+    while True:
+        sender = _sender(args, api, False, perf_counter(), 1)
+        try:
+            record = await sender.send(-1, data, 0.0)
+        finally:
+            await sender.close()
+        if record.success:
+            return
+        waited = perf_counter() - start
+        final = record.status is not None and 400 <= record.status < 500
+        if final or waited + RETRY_EVERY > args.wait_for_server:
+            hint = f" (after {waited:.0f} s of retries)" if waited >= RETRY_EVERY else ""
+            raise RunFailed(
+                f"connection test to {args.safe_url} failed{hint}: {record.error} "
+                "(check --url/--api/--model/--api-key, or skip with --no-test-connection)"
+            )
+        logger.warning("connection test: %s; asking again in %g s (up to --wait-for-server %g s)",
+                       record.error, RETRY_EVERY, args.wait_for_server)
+        await asyncio.sleep(RETRY_EVERY)
 
 
 async def run_once(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Optional, Union
 
@@ -52,6 +53,7 @@ class ApiPlugin:
 
     def __init__(self, args: "PerfArgs") -> None:
         self.args = args
+        self._rng: Optional[random.Random] = None
 
     def build_body(self, item: PromptItem) -> dict[str, Any]:
         raise NotImplementedError
@@ -109,10 +111,16 @@ class ApiPlugin:
         """The sampling flags of ``PerfArgs`` that are set, as body fields."""
         a = self.args
         fields: dict[str, Any] = {}
+        max_tokens = a.max_tokens
+        if isinstance(max_tokens, list):  # a range: each request draws its own
+            if self._rng is None:
+                self._rng = random.Random(a.seed if a.seed is not None else 0)
+            max_tokens = self._rng.randint(max_tokens[0], max_tokens[1])
         for key, value in (
-            ("max_tokens", a.max_tokens),
+            ("max_tokens", max_tokens),
             ("min_tokens", a.min_tokens),
             ("stop", a.stop),
+            ("stop_token_ids", a.stop_token_ids),
             ("temperature", a.temperature),
             ("top_p", a.top_p),
             ("top_k", a.top_k),

@@ -74,3 +74,26 @@ class SpeedBenchmark(DatasetPlugin):
             for n in self.INPUT_LENGTHS:
                 for _ in range(self.REPEAT):
                     yield PromptItem(prompt="熵" * n)
+
+
+@register("perf_dataset", "random_vl")
+class RandomVL(DatasetPlugin):
+    """EvalScope's ``random_vl``: each ``random`` prompt (see above) with ``--image-num`` generated images of
+    ``--image-width`` x ``--image-height`` (one random colour and a few random rectangles, PNG, mode
+    ``--image-format`` ``RGB`` or ``L``), sent as OpenAI ``image_url`` data URIs to a chat URL."""
+
+    def items(self) -> Iterator[PromptItem]:
+        from evalscope.perf.datasets.images import image_message
+        from evalscope.perf.datasets.png import MODES, random_image
+
+        a = self.args
+        if not a.is_chat:
+            raise UsageError(f"--dataset random_vl sends images: --url {a.safe_url} must be a chat endpoint")
+        if a.image_format not in MODES:
+            raise UsageError(f"--image-format {a.image_format!r}: random_vl makes {' or '.join(MODES)} images")
+        rng = random.Random(a.seed if a.seed is not None else 0)
+        for item in RandomPrompts(a, self.tokenizer).items():
+            text = item.messages[0]["content"] if item.messages else item.text()
+            images = [(random_image(rng, a.image_width, a.image_height, a.image_format), "image/png")
+                      for _ in range(a.image_num)]
+            yield PromptItem(messages=image_message(text, images))  # images add prompt tokens: counts from usage

@@ -164,8 +164,46 @@ def test_embeddings(server, perf, tmp_path):
 
 
 def test_connection_test_failure_is_clear(perf):
-    run = perf("--url", "http://127.0.0.1:9/v1/chat/completions", "-n", "1", "--prompt", "hi")
+    run = perf("--url", "http://127.0.0.1:9/v1/chat/completions", "-n", "1", "--prompt", "hi", "--wait-for-server", "0")
     assert run.rc == 1 and "connection test" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_connection_test_waits_for_a_server_that_is_still_starting(tmp_path):
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    from evalscope.perf.mock_server import run_in_thread
+
+    with socket.socket() as sock:  # a free loopback port, nothing listening yet
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    cmd = [sys.executable, "-m", "evalscope", "perf", "--url", f"http://127.0.0.1:{port}/v1/chat/completions",
+           "--model", "m", "-n", "2", "--prompt", "hi", "--outputs-dir", str(tmp_path), "--no-timestamp", "--name", "w",
+           "--wait-for-server", "30", "--no-html"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(3)  # the first attempts are refused
+        with run_in_thread(port=port, output_tokens=2) as srv:
+            out, err = proc.communicate(timeout=60)
+            assert proc.returncode == 0, err
+            assert "asking again" in err
+            assert srv.stats()["total_requests"] == 3  # the connection test, then the 2 requests
+    finally:
+        proc.kill()
+
+
+def test_a_4xx_connection_test_fails_at_once(perf, tmp_path):
+    import time
+
+    from evalscope.perf.mock_server import run_in_thread
+
+    with run_in_thread(api_key="sk-right") as srv:
+        t = time.perf_counter()
+        run = perf("--url", srv.url, "--model", "m", "--api-key", "sk-wrong", "-n", "1", "--prompt", "hi")
+        assert run.rc == 1 and "HTTP 401" in run.stderr and "asking again" not in run.stderr
+        assert time.perf_counter() - t < 20 and srv.stats()["total_requests"] == 1
 
 
 def test_bad_flags_are_usage_errors(perf, server):

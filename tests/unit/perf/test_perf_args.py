@@ -154,3 +154,22 @@ def test_output_folder_is_the_models_last_path_part():
     assert parse("--model", "Qwen/Qwen2.5-7B-Instruct").run_name == "Qwen2.5-7B-Instruct"
     assert parse("--model", "/models/qwen/", "--name", "mine").run_name == "mine"
     assert parse("--model", "/models/qwen/").run_name == "qwen"
+
+
+def test_max_tokens_range_stop_token_ids_and_chat_template_flags():
+    from evalscope.perf.apis.base import PromptItem
+    from evalscope.perf.main import make_api
+
+    a = parse("--model", "m", "--max-tokens", "10", "20", "--stop-token-ids", "7", "8", "--seed", "3")
+    api = make_api(a)
+    bodies = [api.build_body(PromptItem(messages=[{"role": "user", "content": "hi"}])) for _ in range(50)]
+    drawn = {b["max_tokens"] for b in bodies}
+    assert drawn <= set(range(10, 21)) and len(drawn) > 5 and bodies[0]["stop_token_ids"] == [7, 8]
+    assert parse("--max-tokens", "64").max_tokens == 64
+    with pytest.raises(ConfigError, match="max_tokens|max-tokens"):
+        parse("--max-tokens", "20", "10")
+    assert parse("--url", "http://h:1/v1/chat/completions", "--apply-chat-template").is_chat
+    with pytest.raises(ConfigError, match="contradicts"):
+        parse("--url", "http://h:1/v1/completions", "--apply-chat-template")
+    with pytest.raises(ConfigError, match="contradicts"):
+        parse("--url", "http://h:1/v1/chat/completions", "--no-apply-chat-template")
