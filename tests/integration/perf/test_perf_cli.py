@@ -243,3 +243,21 @@ def test_each_run_and_warm_up_gets_prompts_of_its_own(server, perf, prompts):
                "--dataset-path", prompts, "--no-test-connection", name="offset")
     assert run.rc == 0, run.stderr
     assert sorted(server.stats()["prompts"]) == [f"question number {i}" for i in (2, 3, 4)]
+
+
+def test_random_vl_sends_generated_images(server, perf):
+    import json
+
+    run = perf("--url", server.url, "--model", "m", "--dataset", "random_vl", "--min-prompt-length", "3",
+               "--max-prompt-length", "6", "--image-num", "2", "--image-width", "48", "--image-height", "24", "-n", "3",
+               "--no-test-connection")
+    assert run.rc == 0, run.stderr
+    rows = run.rows(1, 3)
+    assert len(rows) == 3 and all(r["success"] for r in rows)
+    for r in rows:
+        parts = json.loads(r["request"])["messages"][0]["content"]
+        assert [p["type"] for p in parts] == ["text", "image_url", "image_url"]
+        assert parts[1]["image_url"]["url"].startswith("data:image/png;base64,")
+    bad = perf("--url", server.url + "/completions", "--model", "m", "--dataset", "random_vl", "--max-prompt-length", "5",
+               "-n", "1", "--no-test-connection", name="bad")
+    assert bad.rc != 0 and "must be a chat endpoint" in bad.stderr
