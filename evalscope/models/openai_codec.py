@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Optional
 
 from evalscope.models.base import ChatMessage, ModelError, ModelOutput, Usage
+from evalscope.wire.content import text_of
 
 ApiKind = Literal["chat", "completions"]
 
@@ -56,10 +57,10 @@ def _usage(data: Any) -> Optional[Usage]:
 
 def _choice_text(kind: ApiKind, choice: dict[str, Any]) -> tuple[str, Optional[str]]:
     if kind == "completions":
-        return choice.get("text") or "", None
+        return text_of(choice.get("text")), None
     message = choice.get("message") or {}
-    reasoning = message.get("reasoning_content") or message.get("reasoning")
-    return message.get("content") or "", reasoning
+    reasoning = text_of(message.get("reasoning_content") or message.get("reasoning")) or None
+    return text_of(message.get("content")), reasoning
 
 
 def parse_response(kind: ApiKind, data: Any) -> ModelOutput:
@@ -129,11 +130,11 @@ class StreamAccumulator:
             if not isinstance(choice, dict) or choice.get("index", 0) != 0:
                 continue
             if self.kind == "completions":
-                text, reasoning = choice.get("text") or "", None
+                text, reasoning = text_of(choice.get("text")), None
             else:
                 delta = choice.get("delta") or {}
-                text = delta.get("content") or ""
-                reasoning = delta.get("reasoning_content") or delta.get("reasoning")
+                text = text_of(delta.get("content"))
+                reasoning = text_of(delta.get("reasoning_content") or delta.get("reasoning")) or None
             if (text or reasoning) and not self.saw_content:
                 self.saw_content = first = True
             if text:

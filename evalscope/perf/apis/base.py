@@ -7,6 +7,8 @@ import random
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Optional, Union
 
+from evalscope.wire.content import text_of
+
 if TYPE_CHECKING:
     from evalscope.perf.arguments import PerfArgs
 
@@ -142,11 +144,3 @@ def encode_body(api: "ApiPlugin", item: PromptItem) -> bytes:
     """The request body of ``item``, as sent (UTF-8 JSON)."""
     return json.dumps(api.build_body(item), ensure_ascii=False).encode()
 
-
-def text_of(value: Any) -> str:
-    """Text of a ``content`` value: a string, or the text of a list of content parts; else empty."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, list):
-        return "".join(p if isinstance(p, str) else p.get("text") or "" if isinstance(p, dict) else "" for p in value)
-    return ""

@@ -63,3 +63,16 @@ def test_stream_accumulator_role_only_first_chunk_and_usage_only_last_chunk():
 def test_error_message():
     assert error_message(400, b'{"error": {"message": "bad model"}}') == "HTTP 400: bad model"
     assert error_message(502, b"") == "HTTP 502: (empty body)"
+
+
+def test_content_parts_are_read_as_text():
+    body = {"choices": [{"message": {"content": [{"type": "text", "text": "4"}, {"type": "text", "text": "2"}]}}]}
+    assert parse_response("chat", body).content == "42"
+    assert parse_response("chat", {"choices": [{"message": {"content": None}}]}).content == ""
+
+
+def test_stream_content_parts_are_text():
+    acc = StreamAccumulator("chat")
+    assert acc.feed({"choices": [{"index": 0, "delta": {"content": [{"type": "text", "text": "4"}]}}]}) is True
+    acc.feed({"choices": [{"index": 0, "delta": {"content": [{"type": "text", "text": "2"}]}, "finish_reason": "stop"}]})
+    assert acc.output().content == "42"
