@@ -4,8 +4,9 @@ Why: with ``aiohttp`` every network read wakes the request's task through a ``St
 few hundred streams that per-chunk cost, not the server, dominates a client core, and each chunk's
 timestamp waits for the wake-up. Here ``data_received`` timestamps the bytes and feeds them straight
 to the ``ResponseParser``: one callback per read, no task switch. Supports keep-alive, chunked and
-``Content-Length`` bodies, and close-delimited bodies; no TLS, proxies or compression (``https``
-targets use ``aiohttp``).
+``Content-Length`` bodies, and close-delimited bodies; skips interim (1xx) heads; 204/304 end at the head.
+A connection whose framing is in doubt (bytes past the body, ``Transfer-Encoding`` with ``Content-Length``)
+is closed, not reused. No TLS, proxies, upgrades or compression (``https`` targets use ``aiohttp``).
 """
 
 from __future__ import annotations
@@ -23,11 +24,12 @@ _HEAD_END = b"\r\n\r\n"
 class _Exchange:
     """One request/response on a connection: the HTTP framing state machine."""
 
-    __slots__ = ("parser", "origin", "future", "status", "head", "chunked", "remaining", "need_crlf", "trailers",
-                 "cbuf", "error_body", "keep_alive", "got_bytes", "last_data", "until_close")
+    __slots__ = ("parser", "origin", "future", "conn", "status", "head", "chunked", "remaining", "need_crlf",
+                 "trailers", "cbuf", "error_body", "keep_alive", "got_bytes", "last_data", "until_close")
 
-    def __init__(self, parser: ResponseParser, origin: float, future: asyncio.Future) -> None:
-        self.parser, self.origin, self.future = parser, origin, future
+    def __init__(self, parser: ResponseParser, origin: float, future: asyncio.Future,
+                 conn: Optional["_Conn"] = None) -> None:
+        self.parser, self.origin, self.future, self.conn = parser, origin, future, conn
         self.status: Optional[int] = None
         self.head = bytearray()
         self.chunked = False
@@ -45,54 +47,90 @@ class _Exchange:
         self.got_bytes = True
         self.last_data = now
         if self.status is None:
-            self.head += data
-            end = self.head.find(_HEAD_END)
-            if end < 0:
-                return
-            rest = bytes(self.head[end + 4 :])
-            self._parse_head(bytes(self.head[:end]))
-            if self.future.done():
-                return
-            data = rest
+            data = self._head(data, now)
             if not data:
-                if not self.chunked and not self.until_close and self.remaining == 0:
-                    self._complete(now)
                 return
         if self.chunked:
             self._chunked(data, now)
-        else:
+        elif self.until_close:
             self._body(data, now)
-            if not self.until_close:
-                self.remaining -= len(data)
-                if self.remaining <= 0:
-                    self._complete(now)
+        else:
+            self._sized(data, now)
+
+    def _head(self, data: bytes, now: float) -> Optional[bytes]:
+        """Collects the head (skipping interim 1xx heads); returns the bytes after it, once it is whole."""
+        head = self.head
+        head += data
+        while self.status is None:
+            end = head.find(_HEAD_END)
+            if end < 0:
+                return None
+            block = bytes(head[:end])
+            del head[: end + 4]
+            self._parse_head(block)
+            if self.future.done():
+                return None
+        rest = bytes(head)
+        head.clear()
+        if not rest and not self.chunked and not self.until_close and self.remaining == 0:
+            self._complete(now)
+        return rest
 
     def _parse_head(self, head: bytes) -> None:
+        """A final head sets ``status`` and the framing; an interim one (1xx) leaves ``status`` unset."""
         lines = head.split(b"\r\n")
         try:
             version, code = lines[0].split(b" ", 2)[:2]
-            self.status = int(code)
+            status = int(code)
+            if not version.startswith(b"HTTP/") or not 100 <= status <= 999:
+                raise ValueError
         except ValueError:
             self._fail("malformed HTTP response: " + repr(lines[0][:80]))
             return
-        length = None
+        if status < 200:
+            if status == 101:
+                self.status = status
+                self._fail("HTTP 101 Switching Protocols: protocol upgrades are not supported")
+            return  # 100 Continue, 103 Early Hints, ...: the final head follows
+        lengths: list[bytes] = []
+        chunked, close = False, version == b"HTTP/1.0"
         for line in lines[1:]:
             name, _, value = line.partition(b":")
             name = name.strip().lower()
-            value = value.strip()
             if name == b"content-length":
-                length = int(value)
-            elif name == b"transfer-encoding" and b"chunked" in value.lower():
-                self.chunked = True
-            elif name == b"connection" and value.lower() == b"close":
-                self.keep_alive = False
-        if version == b"HTTP/1.0":
+                lengths += value.split(b",")
+            elif name == b"transfer-encoding":
+                chunked = chunked or b"chunked" in value.lower()
+            elif name == b"connection":
+                close = close or b"close" in [v.strip() for v in value.lower().split(b",")]
+        self.status, self.keep_alive = status, not close
+        if status in (204, 304):  # never a body (RFC 9112 6.3): the exchange ends with the head
+            return
+        if chunked:  # Transfer-Encoding overrides Content-Length; with both, the framing is suspect: don't reuse
+            self.chunked = True
+            self.keep_alive = self.keep_alive and not lengths
+        elif not lengths:
+            self.until_close, self.keep_alive = True, False
+        else:
+            try:
+                self.remaining = _content_length(lengths)
+            except ValueError as exc:
+                self._fail(f"malformed HTTP response: {exc}")
+
+    def _sized(self, data: bytes, now: float) -> None:
+        """A ``Content-Length`` body: feeds ``remaining`` bytes at most; more means the framing is lost."""
+        left = self.remaining
+        if len(data) < left:
+            self.remaining = left - len(data)
+            self._body(data, now)
+            return
+        if len(data) > left:
             self.keep_alive = False
-        if not self.chunked:
-            if length is None:
-                self.until_close, self.keep_alive = True, False
-            else:
-                self.remaining = length
+            data = data[:left]
+        self.remaining = 0
+        if data:
+            self._body(data, now)
+        self._complete(now)
 
     def _body(self, piece: bytes, now: float) -> None:
         if self.status == 200:
@@ -126,6 +164,8 @@ class _Exchange:
             if self.trailers:
                 if not line:
                     self.cbuf = b""
+                    if pos < n:  # bytes past the end of the body: the connection cannot be reused
+                        self.keep_alive = False
                     self._complete(now)
                     return
                 continue
@@ -143,10 +183,29 @@ class _Exchange:
     def _complete(self, now: float) -> None:
         if not self.future.done():
             self.future.set_result(now)
+        self._detach()
 
     def _fail(self, error: str) -> None:
         if not self.future.done():
             self.future.set_exception(ConnectionError(error))
+        self._detach()
+
+    def _detach(self) -> None:
+        """The exchange is over: later bytes on the connection are nobody's (it gets closed, not reused)."""
+        if self.conn is not None and self.conn.exchange is self:
+            self.conn.exchange = None
+
+
+def _content_length(values: list[bytes]) -> int:
+    """The body length of the ``Content-Length`` values (repeated identical values are one)."""
+    values = [v.strip() for v in values]
+    bad = [v for v in values if not v.isdigit()]
+    if bad:
+        raise ValueError(f"Content-Length {bad[0][:40].decode('latin-1')!r} is not a length")
+    lengths = {int(v) for v in values}
+    if len(lengths) > 1:
+        raise ValueError(f"conflicting Content-Length values {sorted(lengths)}")
+    return lengths.pop()
 
 
 class _Conn(asyncio.Protocol):
@@ -240,7 +299,7 @@ class Transport:
     async def _exchange(self, conn: _Conn, body: bytes, parser, origin, reused: bool):
         loop = asyncio.get_running_loop()
         future = loop.create_future()
-        ex = _Exchange(parser, origin, future)
+        ex = _Exchange(parser, origin, future, conn)
         conn.exchange = ex
         conn.transport.write(self._head + str(len(body)).encode() + b"\r\n\r\n" + body)  # type: ignore[union-attr]
         timers = []
