@@ -84,7 +84,7 @@ def add_parser(subparsers) -> None:
     g.add_argument("--min-prompt-length", type=int)
     g.add_argument("--prefix-length", type=int)
     g.add_argument("--prompt", help="one prompt for every request (@file reads a file)")
-    g.add_argument("--query-template", help="JSON body template with \"%%prompt\"")
+    g.add_argument("--query-template", help="JSON request body or @file; %%p/%%prompt: the prompt, %%m: the model")
     g.add_argument("--tokenizer-path")
     g = p.add_argument_group("outputs")
     g.add_argument("--outputs-dir")

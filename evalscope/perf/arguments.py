@@ -137,7 +137,7 @@ class PerfArgs(BaseModel):
     prompt: Optional[str] = None
     """One fixed prompt for every request (``@file`` reads a file)."""
     query_template: Optional[str] = None
-    """JSON body template with ``%prompt`` where the prompt goes (EvalScope)."""
+    """A JSON request body (or ``@file``): ``%p``/``%prompt`` where the prompt goes, ``%m`` the model (EvalScope's)."""
     tokenizer_path: Optional[str] = None
     apply_chat_template: Optional[bool] = None
     """EvalScope's switch between chat messages and raw prompts; here the URL decides (a chat URL sends

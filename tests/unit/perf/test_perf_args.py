@@ -107,7 +107,9 @@ def test_bodies():
     assert body["prompt"] == "p" and "stream" not in body
     t = parse("--query-template", '{"model": "%m", "prompt": "%prompt", "x": 1}', "--model", "q",
               "--url", "http://h/v1/completions")
-    assert make_api(t).build_body(PromptItem(prompt="hey")) == {"model": "q", "prompt": "hey", "x": 1}
+    assert make_api(t).build_body(PromptItem(prompt="hey")) == {
+        "model": "q", "prompt": "hey", "x": 1, "max_tokens": 2048, "temperature": 0.0,
+        "stream": True, "stream_options": {"include_usage": True}}
 
 
 def test_help_is_fast_and_light():
