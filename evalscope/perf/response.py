@@ -16,7 +16,6 @@ from evalscope.wire.sse import SSEDecoder
 # the C scanner behind json.loads, without its wrappers: (object, end index) of one JSON value
 _SCAN = json.JSONDecoder().scan_once
 _ERRORS = (StopIteration, ValueError, AttributeError, TypeError, KeyError, IndexError)
-_SPACE = (" ", "\t", "\n", "\r")
 
 
 class ResponseParser:
@@ -50,22 +49,27 @@ class ResponseParser:
 
     def _event(self, data: str, now: float) -> None:
         self.events += 1
-        if data[:1] in _SPACE:  # "data:  {...}": the decoder strips one space, JSON allows more
-            data = data.strip()
-        if data == "[DONE]" or (data[:5] == "[DONE" and data.strip() == "[DONE]"):
+        if data == "[DONE]":
             self.done = True
             return
         try:
             obj, end = _SCAN(data, 0)
             if end != len(data) and data[end:].strip():
                 raise ValueError("extra data after the JSON object")
-            error = self.api.event_error(obj)
-            if error is not None:
-                self.error = f"server error in stream: {error}"
-                return
             content, think, usage, finish = self.api.parse_event(obj)
-            tool = "" if content or think else self.api.tool_text(obj)
+            tool = ""
+            if not (content or think):  # off the hot path: events without text (role, final, usage, error)
+                error = self.api.event_error(obj)
+                if error is not None:
+                    self.error = f"server error in stream: {error}"
+                    return
+                tool = self.api.tool_text(obj)
         except _ERRORS as exc:
+            stripped = data.strip()  # "data:  {...}" or "[DONE] ": the decoder strips one space, JSON allows more
+            if stripped != data:
+                self.events -= 1
+                self._event(stripped, now)
+                return
             self.error = f"malformed JSON in stream: {type(exc).__name__}: {data[:120]!r}"
             return
         if content or think or tool:
