@@ -54,6 +54,8 @@ def add_parser(subparsers) -> None:
     g.add_argument("--sleep-interval", type=float, help="seconds between sweep runs")
     g = p.add_argument_group("request body")
     g.add_argument("--stream", action=argparse.BooleanOptionalAction, default=None, help="stream with SSE (default on)")
+    g.add_argument("--require-done", action=argparse.BooleanOptionalAction, default=None,
+                   help="a stream must end with [DONE] (default); --no-require-done accepts a clean end without it")
     g.add_argument("--max-tokens", type=int, nargs="+", help="max tokens per request, or a range 'min max'")
     g.add_argument("--min-tokens", type=int)
     g.add_argument("--stop", nargs="*")

@@ -106,6 +106,9 @@ class PerfArgs(BaseModel):
 
     # request body
     stream: bool = True
+    require_done: bool = True
+    """A stream must end with ``data: [DONE]`` to count as a success; ``False`` also accepts a stream the
+    server ended cleanly without it (``transformers serve`` never sends it). A dropped stream fails either way."""
     max_tokens: Optional[int | list[int]] = 2048
     """Per request; ``[min, max]`` draws each request's value uniformly (seeded by ``seed``)."""
     min_tokens: Optional[int] = None

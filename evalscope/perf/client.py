@@ -25,12 +25,13 @@ class Sender:
     def __init__(self, url: str, headers: dict[str, str], api: ApiPlugin, stream: bool, origin: float, *,
                  connect_timeout: Optional[float] = None, read_timeout: Optional[float] = None,
                  total_timeout: Optional[float] = None, parallel: Optional[int] = 1, transport: str = "auto",
-                 keep_chunk_texts: bool = False, debug: bool = False) -> None:
+                 keep_chunk_texts: bool = False, debug: bool = False, require_done: bool = True) -> None:
         self.url, self.headers, self.api = url, headers, api
         self.stream = stream and api.streams
         self.origin = origin
         self.keep_chunk_texts = keep_chunk_texts
         self.debug = debug
+        self.require_done = require_done
         self.timeouts = (connect_timeout, read_timeout, total_timeout)
         self.parallel = parallel
         self._fast = None
@@ -53,7 +54,7 @@ class Sender:
             await self._session.close()
 
     async def send(self, request_id: int, body: bytes, ready: float, scheduled: Optional[float] = None) -> RequestRecord:
-        parser = ResponseParser(self.api, self.stream)
+        parser = ResponseParser(self.api, self.stream, self.require_done)
         send_time = perf_counter() - self.origin
         try:
             if self._fast is not None:

@@ -19,12 +19,13 @@ _ERRORS = (StopIteration, ValueError, AttributeError, TypeError, KeyError, Index
 
 
 class ResponseParser:
-    __slots__ = ("api", "stream", "chunk_times", "texts", "reasoning", "usage", "finish_reason", "done",
+    __slots__ = ("api", "stream", "require_done", "chunk_times", "texts", "reasoning", "usage", "finish_reason", "done",
                  "events", "error", "_decoder", "_body")
 
-    def __init__(self, api: ApiPlugin, stream: bool) -> None:
+    def __init__(self, api: ApiPlugin, stream: bool, require_done: bool = True) -> None:
         self.api = api
         self.stream = stream
+        self.require_done = require_done
         self.chunk_times: list[float] = []
         self.texts: list[str] = []
         self.reasoning: list[str] = []
@@ -89,8 +90,9 @@ class ResponseParser:
         if self._decoder is not None:
             for event in self._decoder.finish():  # a last event without its blank line
                 self._event(event.data, now)
-            if self.error is None and not self.done:
-                self.error = "stream ended without [DONE]"
+            if self.error is None and not self.done and self.require_done:
+                self.error = ("stream ended without [DONE] (a server that never sends it, such as transformers "
+                              "serve: --no-require-done)")
             return self.error
         raw = b"".join(self._body)
         try:

@@ -58,7 +58,7 @@ def _sender(args: PerfArgs, api: ApiPlugin, stream: bool, origin: float, paralle
     return Sender(
         args.endpoint_url, args.request_headers(), api, stream, origin, connect_timeout=args.connect_timeout,
         read_timeout=args.read_timeout, total_timeout=args.total_timeout, parallel=parallel,
-        transport=args.transport, **kw,
+        transport=args.transport, require_done=args.require_done, **kw,
     )
 
 

@@ -50,7 +50,9 @@ def _values(records: list[RequestRecord], fn, scale: float = 1.0) -> list[float]
 
 
 def _short_error(error: str) -> str:
-    return error.split(":", 1)[0] if error.startswith(("HTTP", "malformed", "connection")) else error[:60]
+    if error.startswith(("HTTP", "malformed", "connection", "server error")):
+        return error.split(":", 1)[0]
+    return error.split(" (", 1)[0][:60]  # without a parenthesised hint
 
 
 class BenchmarkSummary(BaseModel):

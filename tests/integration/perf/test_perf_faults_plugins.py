@@ -37,7 +37,7 @@ def test_faults_are_recorded(faulty, perf, tmp_path, transport):
     assert rows["0"]["success"] == 1 and rows["2"]["success"] == 1
     errors = {k: rows[k]["error"] for k in rows if not rows[k]["success"]}
     assert errors["1"].startswith("connection dropped")
-    assert errors["3"] == "stream ended without [DONE]"
+    assert errors["3"].startswith("stream ended without [DONE]")
     assert errors["4"].startswith("malformed JSON")
     assert errors["5"].startswith("HTTP 429") and errors["6"].startswith("HTTP 500")
     assert errors["7"] == "timeout"

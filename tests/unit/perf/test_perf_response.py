@@ -37,7 +37,7 @@ def test_stream_content_chunks_only_and_usage():
 def test_stream_errors():
     p = ResponseParser(API, stream=True)
     p.feed(sse(piece("a"), done=False), 0.1)
-    assert p.finish(0.2) == "stream ended without [DONE]"
+    assert p.finish(0.2).startswith("stream ended without [DONE]")
     p = ResponseParser(API, stream=True)
     p.feed(b'data: {"choices": [\n\ndata: [DONE]\n\n', 0.1)
     assert p.finish(0.2).startswith("malformed JSON in stream")
@@ -170,3 +170,9 @@ def test_a_reply_no_parser_expected_costs_one_record_not_the_run():
 
     record = asyncio.run(go())
     assert not record.success and record.error.startswith("client error: TypeError")
+
+
+def test_no_require_done_accepts_a_clean_end_without_the_marker():
+    p = ResponseParser(API, stream=True, require_done=False)
+    p.feed(sse(piece("a"), FINAL, done=False), 0.1)
+    assert p.finish(0.2) is None and not p.done and p.texts == ["a"]
