@@ -20,9 +20,7 @@ def make_dataset(args: Any, tokenizer: Any = None) -> DatasetPlugin:
 
     if args.prompt is not None and args.dataset not in ("flickr8k",):  # flickr8k uses --prompt as its text
         return text.FixedPrompt(args, tokenizer)
-    if args.dataset == "custom":
-        if not args.dataset_plugin:
-            raise UsageError("--dataset custom needs --dataset-plugin module:Class")
+    if args.dataset == "custom" and args.dataset_plugin:
         cls = get_plugin("perf_dataset", args.dataset_plugin)
     else:
         cls = get_plugin("perf_dataset", args.dataset)

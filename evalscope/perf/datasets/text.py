@@ -41,7 +41,8 @@ class LongAlpaca(DatasetPlugin):
 
 @register("perf_dataset", "line_by_line")
 class LineByLine(DatasetPlugin):
-    """One prompt per non-empty line of a text file."""
+    """One prompt per non-empty line of a text file (also ``custom`` without ``--dataset-plugin``, as in
+    EvalScope; an EvalScope-style plugin registered as ``custom`` replaces it)."""
 
     def items(self) -> Iterator[PromptItem]:
         path = self.require_path("a text file with one prompt per line")
@@ -49,6 +50,9 @@ class LineByLine(DatasetPlugin):
             text = line.strip()
             if text and self.keep(text):
                 yield self.chat_item(text)
+
+
+register("perf_dataset", "custom")(LineByLine)
 
 
 @register("perf_dataset", "embedding")
