@@ -10,15 +10,16 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, m
 
 # --api value -> endpoint appended to a base --url (EvalScope's mapping)
 API_ENDPOINTS = {"openai": "chat/completions", "openai_embedding": "embeddings", "embedding": "embeddings"}
-SECRET_HEADERS = ("authorization", "api-key", "x-api-key", "proxy-authorization", "cookie")
-# a header or URL query parameter whose name holds one of these is masked in every output
-SECRET_WORDS = ("auth", "token", "key", "secret", "password", "passwd", "cookie", "session", "signature", "sig")
 MASK = "**********"
+# every user header and URL query value is masked in outputs except these, known to carry no secret
+PLAIN_HEADERS = ("content-type", "accept", "accept-encoding", "accept-language", "user-agent", "x-request-id",
+                 "openai-organization", "openai-project")
+PLAIN_QUERY = ("api-version", "api_version", "version")
 
 
-def is_secret_name(name: str) -> bool:
-    low = name.lower()
-    return low in SECRET_HEADERS or any(word in low for word in SECRET_WORDS)
+def is_secret_name(name: str, plain: tuple[str, ...] = PLAIN_HEADERS) -> bool:
+    """Whether the value under this header (or query) name is masked: all but the known-plain ones."""
+    return name.lower() not in plain
 
 
 class RunSpec(BaseModel):
@@ -313,8 +314,8 @@ class PerfArgs(BaseModel):
         parts = urlsplit(self.endpoint_url)
         if not parts.query:
             return self.endpoint_url
-        query = urlencode([(k, MASK if is_secret_name(k) else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)],
-                          safe="*")
+        query = urlencode([(k, MASK if is_secret_name(k, PLAIN_QUERY) else v)
+                           for k, v in parse_qsl(parts.query, keep_blank_values=True)], safe="*")
         return urlunsplit(parts._replace(query=query))
 
     @property
@@ -342,9 +343,28 @@ class PerfArgs(BaseModel):
         if parts.username is not None and not any(k.lower() == "authorization" for k in headers):
             user_pass = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
             headers["Authorization"] = "Basic " + base64.b64encode(user_pass.encode()).decode()
-        if self.api_key is not None:
+        if self.api_key is not None:  # --api-key wins over an Authorization header, whatever its case
+            headers = {k: v for k, v in headers.items() if k.lower() != "authorization"}
             headers["Authorization"] = f"Bearer {self.api_key.get_secret_value()}"
         return headers
+
+    def secrets(self) -> list[str]:
+        """Every secret value this config sends (keys, masked header and query values, URL credentials)."""
+        out = [k.get_secret_value() for k in (self.api_key, self.wandb_api_key, self.swanlab_api_key) if k is not None]
+        out += [v for k, v in self.request_headers().items() if is_secret_name(k) and k.lower() != "content-type"]
+        parts = urlsplit(self.url)
+        out += [v for k, v in parse_qsl(parts.query, keep_blank_values=True) if is_secret_name(k, PLAIN_QUERY)]
+        out += [unquote(x) for x in (parts.username, parts.password) if x]
+        return sorted({s for s in out if len(s) >= 4}, key=len, reverse=True)
+
+    def redact(self, text: str) -> str:
+        """``text`` (an error message, say) with the raw URL and every secret value masked."""
+        if not text:
+            return text
+        text = text.replace(self.url, self.safe_url).replace(self.endpoint_url, self.safe_url)
+        for secret in self.secrets():
+            text = text.replace(secret, MASK)
+        return text
 
     def masked_dump(self) -> dict[str, Any]:
         """The args as JSON-ready data with every secret (keys, auth headers) masked."""

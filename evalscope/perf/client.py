@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from time import perf_counter
-from typing import Optional
+from typing import Callable, Optional
 
 from evalscope.perf.apis.base import ApiPlugin
 from evalscope.perf.records import RequestRecord
@@ -25,13 +25,15 @@ class Sender:
     def __init__(self, url: str, headers: dict[str, str], api: ApiPlugin, stream: bool, origin: float, *,
                  connect_timeout: Optional[float] = None, read_timeout: Optional[float] = None,
                  total_timeout: Optional[float] = None, parallel: Optional[int] = 1, transport: str = "auto",
-                 keep_chunk_texts: bool = False, debug: bool = False, require_done: bool = True) -> None:
+                 keep_chunk_texts: bool = False, debug: bool = False, require_done: bool = True,
+                 redact: Optional[Callable[[str], str]] = None) -> None:
         self.url, self.headers, self.api = url, headers, api
         self.stream = stream and api.streams
         self.origin = origin
         self.keep_chunk_texts = keep_chunk_texts
         self.debug = debug
         self.require_done = require_done
+        self.redact = redact  # error texts may quote the URL (aiohttp does), secrets included
         self.timeouts = (connect_timeout, read_timeout, total_timeout)
         self.parallel = parallel
         self._fast = None
@@ -72,6 +74,8 @@ class Sender:
                                 perf_counter() - self.origin, error)
 
     def _record(self, request_id, body, ready, scheduled, send_time, parser, status, end_time, error) -> RequestRecord:
+        if error is not None and self.redact is not None:
+            error = self.redact(error)
         if self.debug:
             logger.debug("request %d: status=%s error=%s text=%r", request_id, status, error, "".join(parser.texts)[:200])
         return RequestRecord.model_construct(

@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import time
 from pathlib import Path
@@ -112,7 +111,6 @@ def _sweep(args: PerfArgs, root: Path, display: Display) -> list[BenchmarkSummar
 def _one_run(args, api, run_items: list, warm_items: list, tokenizer, spec: RunSpec, root: Path,
              display: Display) -> BenchmarkSummary:
     from evalscope.perf import storage, tables
-    from evalscope.perf.apis.base import PromptItem
     from evalscope.perf.runner import run_conversations, run_once
     from evalscope.perf.tokens import fill_tokens
 
@@ -138,9 +136,8 @@ def _one_run(args, api, run_items: list, warm_items: list, tokenizer, spec: RunS
                        warmup=_bodies(api, warm_items) if warm_items else None)
     result = event_loop.run(job, args.event_loop)
     progress.close()
-    if args.multi_turn:  # each turn's prompt is the context it carried, as sent
-        run_items = [PromptItem(messages=json.loads(r.request).get("messages")) for r in result.records] \
-            if tokenizer is not None else []
+    if args.multi_turn:  # each turn's prompt is the context it carried
+        run_items = result.prompts or []
     fill_tokens(result.records, run_items, tokenizer)
     summary = summarize(result, embedding=api.embedding)
     out = root / spec.name

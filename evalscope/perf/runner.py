@@ -52,13 +52,15 @@ class RunResult:
     cpu: float = 0.0
     wall: float = 0.0
     rate: Optional[float] = None
+    prompts: Optional[list] = field(default=None, repr=False)
+    """``--multi-turn`` with a tokenizer: the prompt (the context it carried) of each request, by request id."""
 
 
 def _sender(args: PerfArgs, api: ApiPlugin, stream: bool, origin: float, parallel: Optional[int], **kw) -> Sender:
     return Sender(
         args.endpoint_url, args.request_headers(), api, stream, origin, connect_timeout=args.connect_timeout,
         read_timeout=args.read_timeout, total_timeout=args.total_timeout, parallel=parallel,
-        transport=args.transport, require_done=args.require_done, **kw,
+        transport=args.transport, require_done=args.require_done, redact=args.redact, **kw,
     )
 
 
@@ -130,14 +132,18 @@ async def run_conversations(
     """One ``--multi-turn`` run: ``spec.parallel`` workers, each taking the next conversation and sending
     its turns one after another; every turn carries the context so far, the server's replies included."""
     parallel = spec.parallel or 1
+    prompts: Optional[dict[int, PromptItem]] = {} if args.tokenizer_path is not None else None
 
     async def warm(sender: Sender) -> None:
         await _conversation_loop(sender, api, warmup, parallel, None, None, sender.origin)
 
     async def drive(sender: Sender, origin: float) -> list[RequestRecord]:
-        return await _conversation_loop(sender, api, conversations, parallel, args.duration, on_done, origin)
+        return await _conversation_loop(sender, api, conversations, parallel, args.duration, on_done, origin, prompts)
 
-    return await _measure(args, api, spec, len(conversations), parallel, drive, warm if warmup else None, rate=None)
+    result = await _measure(args, api, spec, len(conversations), parallel, drive, warm if warmup else None, rate=None)
+    if prompts is not None:
+        result.prompts = [prompts[r.request_id] for r in result.records]
+    return result
 
 
 async def _measure(args: PerfArgs, api: ApiPlugin, spec: RunSpec, number: int, prewarm: int,
@@ -234,7 +240,7 @@ async def _open_loop(sender: Sender, bodies, offsets, parallel: Optional[int], d
 
 
 async def _conversation_loop(sender: Sender, api: ApiPlugin, conversations: list["Conversation"], parallel: int,
-                             duration, on_done, origin) -> list[RequestRecord]:
+                             duration, on_done, origin, prompts: Optional[dict] = None) -> list[RequestRecord]:
     """A failed turn ends its conversation (the next turn would lack its context); the worker moves on."""
     records: list[RequestRecord] = []
     counter = iter(range(len(conversations)))
@@ -249,8 +255,11 @@ async def _conversation_loop(sender: Sender, api: ApiPlugin, conversations: list
             context: list[dict[str, Any]] = []
             for turn, delta in enumerate(conversations[trace], 1):
                 context.extend(delta)
-                body = encode_body(api, PromptItem(messages=list(context)))
-                record = await sender.send(next(request_ids), body, ready)
+                item = PromptItem(messages=list(context))
+                request_id = next(request_ids)
+                if prompts is not None:
+                    prompts[request_id] = item
+                record = await sender.send(request_id, encode_body(api, item), ready)
                 record.trace_id, record.turn = trace, turn
                 records.append(record)
                 if on_done is not None:

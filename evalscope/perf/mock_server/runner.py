@@ -117,7 +117,7 @@ class ThreadServer(_HttpControl):
         self._thread.start()
         if not self._ready.wait(30) or self._error is not None:
             raise RuntimeError(f"mock server did not start: {self._error}")
-        self.root = f"http://{config.host}:{self.port}"
+        self.root = f"http://{_netloc(config.host)}:{self.port}"
 
     def _run(self) -> None:
         asyncio.set_event_loop(self._loop)
@@ -184,6 +184,10 @@ class SubprocessServer(_HttpControl):
         Path(self._tmp.name).unlink(missing_ok=True)
 
 
+def _netloc(host: str) -> str:
+    return f"[{host}]" if ":" in host else host  # an IPv6 address goes in brackets in a URL
+
+
 def _close_site(site) -> None:
     from evalscope.perf.mock_server.stamped import StampedServer
 
@@ -216,7 +220,7 @@ def serve(config: MockServerConfig, announce=None) -> None:
         await runner.setup()
         site, port = await start_site(runner, config.host, config.port)
         if announce is not None:
-            announce(f"http://{config.host}:{port}/v1")
+            announce(f"http://{_netloc(config.host)}:{port}/v1")
         try:
             await asyncio.Event().wait()
         finally:

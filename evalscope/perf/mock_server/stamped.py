@@ -214,7 +214,8 @@ class StampedServer:
 
     def __init__(self, protocol_factory: Callable[[], asyncio.Protocol], host: str, port: int, backlog: int = 4096) -> None:
         self._factory = protocol_factory
-        self._sock = socket.create_server((host, port), backlog=backlog)
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self._sock = socket.create_server((host, port), family=family, backlog=backlog)
         self._sock.setblocking(False)
         # on the listener too: the kernel then stamps bytes that arrive before accept() (inherited)
         _enable_stamps(self._sock)
@@ -232,14 +233,22 @@ class StampedServer:
                 conn, _ = self._sock.accept()
             except (BlockingIOError, InterruptedError):
                 return
-            except OSError as exc:  # e.g. out of file descriptors: keep serving the others
-                logger.warning("mock server: accept failed: %s", exc)
+            except OSError as exc:  # e.g. out of file descriptors: keep serving the others, retry in a second
+                logger.warning("mock server: accept failed (%s); accepting again in 1 s", exc)
+                loop = self._loop
+                fd = self._sock.fileno()
+                loop.remove_reader(fd)  # the listener stays readable: without a pause this would spin
+                loop.call_later(1.0, self._resume_accepting, fd)
                 return
             try:
                 StampedTransport(self._loop, conn, self._factory())  # type: ignore[arg-type]
             except Exception:
                 logger.exception("mock server: could not set up a connection")
                 conn.close()
+
+    def _resume_accepting(self, fd: int) -> None:
+        if self._sock.fileno() == fd:  # not closed meanwhile
+            self._loop.add_reader(fd, self._accept)
 
     def close(self) -> None:
         if self._loop is not None and self._sock.fileno() >= 0:

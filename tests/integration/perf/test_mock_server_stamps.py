@@ -88,3 +88,16 @@ def test_server_listens_on_loopback_and_closes():
     server.close()
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", server.port), timeout=1)
+
+
+def test_ipv6_loopback():
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6 on this machine")
+    try:
+        server = run_in_thread(host="::1")
+    except RuntimeError as exc:
+        pytest.skip(f"IPv6 loopback unavailable: {exc}")
+    with server:
+        assert server.root.startswith("http://[::1]:")
+        with urllib.request.urlopen(server.root + "/health", timeout=5) as resp:
+            assert resp.status == 200

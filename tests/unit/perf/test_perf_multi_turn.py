@@ -123,3 +123,30 @@ def test_turn_metrics_and_server_reported_cache_hits():
     single = [rec(0, None, None, 0.0, 0.1, 0.5)]
     s = summarize(RunResult(parallel=1, number=1, records=single, wall_origin=0.0, duration=1.0)).to_json()
     assert "Avg Turns/Request" not in s and "KV Cache Hit Rate (%)" not in s
+
+
+def test_turn_prompts_for_the_tokenizer_are_the_contexts_sent_on_any_endpoint(tmp_path):
+    import asyncio
+
+    from evalscope.perf.main import make_api
+    from evalscope.perf.mock_server import run_in_thread
+    from evalscope.perf.runner import run_conversations
+    from evalscope.perf.tokens import fill_tokens
+
+    class Words:  # a tokenizer stand-in: one token per word
+        def count(self, text):
+            return len(text.split())
+
+    convs = [[[{"role": "user", "content": "one two"}], [{"role": "user", "content": "three"}]]]
+    with run_in_thread(output_tokens=2) as srv:
+        for url in (srv.url + "/chat/completions", srv.url + "/completions"):
+            a = args(url=url, multi_turn=True, tokenizer_path="words", no_test_connection=True,
+                     extra_args={"stream_options": {"include_usage": False}})
+            spec = a.runs[0]
+            result = asyncio.run(run_conversations(a, make_api(a), convs, spec))
+            assert [r.success for r in result.records] == [True, True] and len(result.prompts) == 2
+            fill_tokens(result.records, result.prompts, Words())
+            reply = result.records[0].text
+            assert [r.prompt_token_source for r in result.records] == ["tokenizer", "tokenizer"]
+            assert result.records[0].prompt_tokens == 2
+            assert result.records[1].prompt_tokens == 3 + len(reply.split())  # both user turns and the reply
