@@ -41,14 +41,6 @@ def _bodies(api, items) -> list[bytes]:
     return [encode_body(api, item) for item in items]
 
 
-def _shares(args: PerfArgs) -> tuple[int, list[tuple[int, int]]]:
-    """The pool size and each run's (warm-up, measured) count: every run and warm-up gets prompts of its own,
-    so a later run never re-sends an earlier one's (a prefix cache would make it look faster); a dataset with
-    fewer prompts is cycled. ``--dataset-offset`` skips that many first."""
-    shares = [(args.warmup_count(spec.number), spec.number) for spec in args.runs]
-    return args.dataset_offset + sum(w + n for w, n in shares), shares
-
-
 def run_perf_benchmark(cfg: Union[PerfArgs, dict, argparse.Namespace],
                        display: Optional[Display] = None) -> dict[str, dict[str, Any]]:
     """EvalScope's ``run_perf_benchmark``: run the sweep; returns each run's summary and percentiles by run name."""
@@ -74,20 +66,18 @@ def run_perf(args: PerfArgs, display: Optional[Display] = None) -> list[Benchmar
 
 def _sweep(args: PerfArgs, root: Path, display: Display) -> list[BenchmarkSummary]:
     from evalscope.perf.apis.base import PromptItem
-    from evalscope.perf.datasets import load_conversations, load_items
+    from evalscope.perf.datasets import PromptSource
     from evalscope.perf.tokenizer import load_tokenizer
 
     api = make_api(args)
     tokenizer = load_tokenizer(args.tokenizer_path)
     if args.stream and not api.streams:
         logger.info("--api %s does not stream; sending non-streamed requests", args.api)
-    total, shares = _shares(args)
-    if args.multi_turn:  # a pool of conversations instead of prompts
-        pool: list = load_conversations(args, total, tokenizer)
-        probe = PromptItem(messages=list(pool[0][0]))
-    else:
-        pool = load_items(args, total, tokenizer)
-        probe = pool[0]
+    # every run and warm-up takes prompts of its own, in order, so that a later run never re-sends an earlier
+    # one's (a prefix cache would make it look faster); --dataset-offset skips that many first
+    source = PromptSource(args, tokenizer, multi_turn=args.multi_turn)
+    first = source.first()
+    probe = PromptItem(messages=list(first[0])) if args.multi_turn else first
     if not args.no_test_connection:
         from evalscope.perf.runner import check_connection
 
@@ -96,13 +86,14 @@ def _sweep(args: PerfArgs, root: Path, display: Display) -> list[BenchmarkSummar
         from evalscope.perf.visualizer import start
 
         start(args, root)
+    if args.dataset_offset:
+        source.take(args.dataset_offset)
     summaries: list[BenchmarkSummary] = []
-    offset = args.dataset_offset
-    for k, (spec, (warm_n, number)) in enumerate(zip(args.runs, shares)):
+    for k, spec in enumerate(args.runs):
         if k and args.sleep_interval:
             time.sleep(args.sleep_interval)
-        warm_items, run_items = pool[offset : offset + warm_n], pool[offset + warm_n : offset + warm_n + number]
-        offset += warm_n + number
+        warm_items = source.take(args.warmup_count(spec.number))
+        run_items = source.take(spec.number)
         summaries.append(_one_run(args, api, run_items, warm_items, tokenizer, spec, root, display))
     _write_sweep(args, root, summaries, api.embedding, display)
     return summaries

@@ -37,10 +37,12 @@ class RandomPrompts(DatasetPlugin):
             raise UsageError("--dataset random needs --max-prompt-length (and --min-prompt-length) set to the lengths to test")
         rng = random.Random(a.seed if a.seed is not None else 0)
         if self.tokenizer is None:
-            logger.warning(
-                "--dataset random without --tokenizer-path: prompt lengths are in words, not tokens; "
-                "prompt token counts will come from the server's usage"
-            )
+            if not getattr(self, "_warned", False):  # once, though the prompts may be read more than once
+                self._warned = True
+                logger.warning(
+                    "--dataset random without --tokenizer-path: prompt lengths are in words, not tokens; "
+                    "prompt token counts will come from the server's usage"
+                )
             prefix = " ".join(rng.choice(_WORDS) for _ in range(a.prefix_length))
             while True:
                 n = rng.randint(a.min_prompt_length, a.max_prompt_length)

@@ -261,3 +261,13 @@ def test_random_vl_sends_generated_images(server, perf):
     bad = perf("--url", server.url + "/completions", "--model", "m", "--dataset", "random_vl", "--max-prompt-length", "5",
                "-n", "1", "--no-test-connection", name="bad")
     assert bad.rc != 0 and "must be a chat endpoint" in bad.stderr
+
+
+def test_a_dataset_too_small_for_the_sweep_repeats_with_a_warning(server, perf, tmp_path):
+    data = tmp_path / "three.txt"
+    data.write_text("p one\np two\np three\n")
+    run = perf("--url", server.url, "--model", "m", "--dataset", "line_by_line", "--dataset-path", str(data),
+               "--parallel", "1", "2", "-n", "2", "3", "--no-test-connection")
+    assert run.rc == 0, run.stderr
+    assert "has 3 prompts; they repeat from here on" in run.stderr
+    assert server.stats()["prompts"] == {"p one": 2, "p two": 2, "p three": 1}  # 2 + 3 requests in order
