@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import time
 from pathlib import Path
@@ -46,14 +47,27 @@ def run_perf_benchmark(cfg: Union[PerfArgs, dict, argparse.Namespace],
     """EvalScope's ``run_perf_benchmark``: run the sweep; returns each run's summary and percentiles by run name."""
     if isinstance(cfg, argparse.Namespace):
         cfg = {k: v for k, v in vars(cfg).items() if v is not None and k != "func"}
+    from evalscope.perf.results import RunMetrics, RunPercentiles
+
     args = cfg if isinstance(cfg, PerfArgs) else perf_args_from(cfg)
-    summaries = run_perf(args, display)
-    return {spec.name: {"metrics": s.to_json(), "percentiles": percentile_rows(s)}
-            for spec, s in zip(args.runs, summaries)}
+    root, summaries = _run(args, display)
+    out: dict[str, dict[str, Any]] = {}
+    for spec, s in zip(args.runs, summaries):
+        trace_file = root / spec.name / "trace_summary.json"
+        out[spec.name] = {
+            "metrics": RunMetrics(s), "percentiles": RunPercentiles(percentile_rows(s)),
+            "trace_summary": json.loads(trace_file.read_text()) if trace_file.exists() else None,
+            "workload_throughput": None,  # EvalScope 1.14's key; not measured here
+        }
+    return out
 
 
 def run_perf(args: PerfArgs, display: Optional[Display] = None) -> list[BenchmarkSummary]:
     """Run every (parallel, number) of ``args``; returns their summaries (also written to disk)."""
+    return _run(args, display)[1]
+
+
+def _run(args: PerfArgs, display: Optional[Display]) -> tuple[Path, list[BenchmarkSummary]]:
     from evalscope.logfile import log_to_file
     from evalscope.perf import storage
 
@@ -61,7 +75,7 @@ def run_perf(args: PerfArgs, display: Optional[Display] = None) -> list[Benchmar
     root = storage.output_root(args.outputs_dir, args.run_name, timestamp)
     with log_to_file(root / "benchmark.log", args.debug):
         logger.info("evalscope perf -> %s", root)
-        return _sweep(args, root, display or NullDisplay())
+        return root, _sweep(args, root, display or NullDisplay())
 
 
 def _sweep(args: PerfArgs, root: Path, display: Display) -> list[BenchmarkSummary]:

@@ -16,7 +16,7 @@ from evalscope.perf.metrics import PERCENTILES, Distribution
 from evalscope.perf.records import RequestRecord
 from evalscope.perf.runner import RunResult
 from evalscope.perf.selfcheck import SelfCheck, assess
-from evalscope.perf.tokens import token_sources
+from evalscope.perf.tokens import cached_tokens, token_sources
 
 # percentile-table column -> (metric function giving one value or a list per record, scale)
 PERCENTILE_METRICS = {
@@ -192,18 +192,12 @@ def _mean(values: list[float]) -> Optional[float]:
     return sum(values) / len(values) if values else None
 
 
-def _cached_tokens(r: RequestRecord) -> Optional[int]:
-    details = (r.usage or {}).get("prompt_tokens_details")
-    value = details.get("cached_tokens") if isinstance(details, dict) else None
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
 def _multi_turn(ok: list[RequestRecord]) -> dict[str, Optional[float]]:
     turns = [r for r in ok if r.turn is not None]
     if not turns:
         return {}
     ttft = [(r.turn, m.ttft(r)) for r in turns]
-    cached = [(c, r.prompt_tokens) for r in turns if (c := _cached_tokens(r)) is not None and r.prompt_tokens]
+    cached = [(c, r.prompt_tokens) for r in turns if (c := cached_tokens(r)) is not None and r.prompt_tokens]
     return {
         "avg_turns": _mean([float(r.turn) for r in turns]),  # type: ignore[arg-type]
         "avg_first_turn_ttft": _mean([t * 1000 for k, t in ttft if k == 1 and t is not None]),

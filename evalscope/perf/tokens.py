@@ -46,3 +46,10 @@ def token_sources(records: list[RequestRecord]) -> dict[str, dict[str, int]]:
             key = src or "none"
             out[kind][key] = out[kind].get(key, 0) + 1
     return out
+
+
+def cached_tokens(r: RequestRecord) -> Optional[int]:
+    """The server-reported ``usage.prompt_tokens_details.cached_tokens`` (a prefix-cache hit), else ``None``."""
+    details = (r.usage or {}).get("prompt_tokens_details")
+    value = details.get("cached_tokens") if isinstance(details, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None

@@ -30,6 +30,15 @@ def test_arguments_object_returns_each_run_by_name(server, tmp_path):
     assert on_disk == metrics
     rows = results["parallel_2_number_4"]["percentiles"]
     assert [r["Percentiles"] for r in rows][:2] == ["min", "1%"] and rows[-1]["Percentiles"] == "max"
+    # EvalScope 1.x reads them as objects: attributes, to_dict(), .rows, to_list()
+    m = results["parallel_2_number_4"]["metrics"]
+    assert m.avg_ttft == metrics["Avg TTFT (ms)"] and m.output_token_throughput == metrics["Output Throughput (tok/s)"]
+    assert m.to_dict() == on_disk
+    p = results["parallel_2_number_4"]["percentiles"]
+    assert p.rows[-1].percentile == "max" and p.rows[-1].ttft == rows[-1]["TTFT (ms)"] and p.to_list() == rows
+    assert results["parallel_2_number_4"]["trace_summary"] is None  # not a --multi-turn run
+    with pytest.raises(AttributeError):
+        m.no_such_metric  # noqa: B018
     log = (tmp_path / "api" / "benchmark.log").read_text()
     assert "evalscope perf" in log and "sk-api-test" not in log
 

@@ -105,7 +105,10 @@ def test_trace_summary_on_canned_turns():
     assert (t["n_traces"], t["n_completed"], t["n_abandoned"]) == (2, 1, 1)
     rows = {r["metric"]: r for r in t["rows"]}
     assert rows["Latency (s)"]["mean"] == pytest.approx(1.0)
-    assert rows["First-Turn TTFT (ms)"]["mean"] == pytest.approx(100.0)
+    assert rows["First-Turn TTFT (s)"]["mean"] == pytest.approx(0.1)
+    # turn 1: 2 tokens after the first in 0.4 s; turn 2: 2 in 0.35 s
+    assert rows["Decode TPS"]["mean"] == pytest.approx((2 / 0.4 + 2 / 0.35) / 2)
+    assert rows["Cache Hit Rate (%)"]["mean"] is None  # the server reported no cached tokens
     assert rows["TTFAT (s)"]["mean"] == pytest.approx(0.65)  # 0.6 + 0.05 - 0.0
     assert rows["Turns"]["max"] == 2 and rows["Output tokens"]["mean"] == 6
     assert trace_summary([rec(0, None, None, 0, 0.1, 0.2)])["n_traces"] == 0
