@@ -101,7 +101,8 @@ class PerfArgs(BaseModel):
     """Most user turns per conversation: ``random_multi_turn`` draws from ``[min_turns, max_turns]``; the
     other multi-turn datasets cut longer conversations."""
     duration: Optional[float] = None
-    """Stop sending after this many seconds of a run (in-flight requests finish)."""
+    """Stop sending after this many seconds of a run (in-flight requests finish; with ``--multi-turn``, no new
+    conversation starts and those under way finish their turns, as in EvalScope)."""
     sleep_interval: float = 0
     """Seconds to wait between the runs of a sweep."""
 
