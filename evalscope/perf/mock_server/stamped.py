@@ -220,7 +220,6 @@ class StampedServer:
         # on the listener too: the kernel then stamps bytes that arrive before accept() (inherited)
         _enable_stamps(self._sock)
         self._loop: Optional[asyncio.AbstractEventLoop] = None
-        self._transports: set[StampedTransport] = set()
         self.port: int = self._sock.getsockname()[1]
 
     def start(self) -> None:
