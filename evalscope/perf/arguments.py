@@ -8,18 +8,10 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from evalscope.secrets import MASK, PLAIN_HEADERS, PLAIN_QUERY, is_secret_name  # noqa: F401  (re-exported)
+
 # --api value -> endpoint appended to a base --url (EvalScope's mapping)
 API_ENDPOINTS = {"openai": "chat/completions", "openai_embedding": "embeddings", "embedding": "embeddings"}
-MASK = "**********"
-# every user header and URL query value is masked in outputs except these, known to carry no secret
-PLAIN_HEADERS = ("content-type", "accept", "accept-encoding", "accept-language", "user-agent", "x-request-id",
-                 "openai-organization", "openai-project")
-PLAIN_QUERY = ("api-version", "api_version", "version")
-
-
-def is_secret_name(name: str, plain: tuple[str, ...] = PLAIN_HEADERS) -> bool:
-    """Whether the value under this header (or query) name is masked: all but the known-plain ones."""
-    return name.lower() not in plain
 
 
 class RunSpec(BaseModel):

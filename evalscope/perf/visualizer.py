@@ -24,11 +24,11 @@ from pathlib import Path
 from typing import Any, Iterator, Optional
 
 from evalscope.errors import UsageError
+from evalscope.secrets import MASK
 
 logger = logging.getLogger(__name__)
 
 PROJECT = "perf_benchmark"
-MASK = "**********"
 
 
 def summary_metrics(summary) -> dict[str, float]:
