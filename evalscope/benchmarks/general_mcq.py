@@ -13,7 +13,7 @@ from typing import Any
 
 from evalscope.benchmarks.base import BenchmarkMeta, Sample
 from evalscope.benchmarks.multiple_choice import MultipleChoiceBenchmark, mcq_sample
-from evalscope.native.readers import data_suffix
+from evalscope.data.readers import data_suffix
 from evalscope.registry import register
 
 

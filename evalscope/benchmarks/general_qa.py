@@ -35,7 +35,7 @@ class GeneralQA(LocalSubsetsMixin, Benchmark):
             path = Path(root)
             found = discover_subsets(path, self.eval_split)
             if not found and path.is_dir():
-                from evalscope.native.readers import data_suffix
+                from evalscope.data.readers import data_suffix
 
                 found = [p.name[: -len(data_suffix(p))] for p in sorted(path.iterdir()) if data_suffix(p)]
             if found:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, Optional
 
 from evalscope.errors import DatasetError
-from evalscope.native.readers import SUFFIXES, data_suffix, read_rows
+from evalscope.data.readers import SUFFIXES, data_suffix, read_rows
 
 if TYPE_CHECKING:
     from evalscope.benchmarks.base import Benchmark

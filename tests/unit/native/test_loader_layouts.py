@@ -8,7 +8,7 @@ from evalscope.benchmarks import get_benchmark
 from evalscope.config import load_task
 from evalscope.errors import DatasetError
 from evalscope.native.loader import find_file, iter_split
-from evalscope.native.readers import read_rows
+from evalscope.data.readers import read_rows
 
 
 def _touch(path, text="{}\n"):
