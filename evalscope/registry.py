@@ -27,6 +27,7 @@ BUILTIN_PACKAGES: dict[str, tuple[str, ...]] = {
     "model": ("evalscope.models",),
     "filter": ("evalscope.filters",),
     "metric": ("evalscope.metrics",),
+    "aggregation": ("evalscope.metrics",),
     "backend": ("evalscope.backend.builtin",),
     "perf_api": ("evalscope.perf.apis",),
     "perf_dataset": ("evalscope.perf.datasets",),

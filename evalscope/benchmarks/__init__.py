@@ -30,10 +30,11 @@ def get_benchmark(name: str, task: "TaskConfig") -> "Benchmark":
         _ = benchmark.few_shot_num  # validates the bound
     except ValueError as exc:
         raise ConfigError(f"dataset_args.{name}: {exc}") from None
-    for metric in benchmark.metric_list:
-        if not registry.contains("metric", metric):
-            from evalscope.registry import unknown_name_message
+    try:  # the scorers and aggregators are built once here, so a misspelled metric fails before any request
+        benchmark.scorers()
+        from evalscope.metrics.aggregators import resolve
 
-            raise ConfigError(f"dataset_args.{name}.metric_list: "
-                              + unknown_name_message("metric", metric, registry.names("metric")))
+        resolve(benchmark.aggregation)
+    except ConfigError as exc:
+        raise ConfigError(f"dataset_args.{name}.{exc}") from None
     return benchmark

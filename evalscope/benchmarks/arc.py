@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from evalscope.benchmarks.base import BenchmarkMeta, Sample
+from evalscope.api import Sample
+from evalscope.benchmarks.base import BenchmarkMeta
 from evalscope.benchmarks.multiple_choice import MCQ_TEMPLATE, MultipleChoiceBenchmark, mcq_sample
 from evalscope.registry import register
 
@@ -22,6 +23,7 @@ class ARC(MultipleChoiceBenchmark):
         train_split="train",
         few_shot_num=0,
         metric_list=("acc",),
+        metric_map={"acc": "exact_match"},
         prompt_template=MCQ_TEMPLATE,
     )
 

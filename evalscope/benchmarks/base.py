@@ -1,8 +1,11 @@
-"""What a native benchmark is: metadata + record-to-sample + prompt + answer extraction + scoring.
+"""What a native benchmark is: metadata + record-to-sample + prompt + answer extraction + the scorers it names.
 
-The loop (loading, concurrency, caching, aggregation) lives once in ``evalscope.native``.
-A benchmark module defines a ``Benchmark`` subclass with a ``meta`` and registers it with
-``@register("benchmark", name)``.
+The loop (loading, concurrency, caching, scoring off the event loop, aggregation) lives once in
+``evalscope.native``. A benchmark module defines a ``Benchmark`` subclass with a ``meta`` and registers it with
+``@register("benchmark", name)``. Scoring: ``meta.metric_list`` holds the names the report shows, and
+``meta.metric_map`` says which registered metric computes each (``{"acc": "numeric_match"}``); a benchmark that
+needs more (a judge, a sandbox) returns its own ``Scorer`` from ``scorers()``. Repeats are reduced by the
+aggregators ``dataset_args.<b>.aggregation`` names (``mean`` by default).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Iterator, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from evalscope.models.base import ChatMessage
+from evalscope.api import ChatMessage, Sample, Scorer
 
 if TYPE_CHECKING:
     from evalscope.config import DatasetArgs
@@ -48,7 +51,11 @@ class BenchmarkMeta(BaseModel):
     max_few_shot_num: Optional[int] = None
     """Upper bound of few_shot_num (e.g. 5 for MMLU's dev split)."""
     metric_list: tuple[str, ...] = ("acc",)
-    """Default metrics; the first is the primary one."""
+    """Default metrics, by the names the report shows; the first is the primary one."""
+    metric_map: dict[str, str] = Field(default_factory=lambda: {"acc": "normalized_match"})
+    """Display name -> the registered metric that computes it; names not here are registered metrics' own."""
+    aggregation: str = "mean"
+    """Default aggregation of repeats (``mean``, ``mean_and_pass_at_k``, ...; see ``evalscope.metrics.aggregators``)."""
     prompt_template: str = "{query}"
     """Default prompt template."""
     system_prompt: Optional[str] = None
@@ -57,23 +64,6 @@ class BenchmarkMeta(BaseModel):
     """Column names of header-less CSV files (MMLU's original files)."""
     single_subset_files: bool = False
     """Local data has one file per split for the only subset (``test.jsonl``), not per subset."""
-
-
-class Sample(BaseModel):
-    """One benchmark question."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    id: str
-    """Stable key within its subset (the row's id or its index); used to resume."""
-    input: str
-    """The question (before templating)."""
-    target: str
-    """The reference answer."""
-    choices: Optional[list[str]] = None
-    """Answer options of a multiple-choice question."""
-    metadata: dict[str, Any] = Field(default_factory=dict)
-    """Anything else a benchmark needs (few-shot reasoning, original fields)."""
 
 
 class Benchmark:
@@ -116,6 +106,10 @@ class Benchmark:
         return list(self.args.metric_list or self.meta.metric_list)
 
     @property
+    def aggregation(self) -> Any:
+        return getattr(self.args, "aggregation", None) or self.meta.aggregation
+
+    @property
     def prompt_template(self) -> str:
         return self.args.prompt_template or self.meta.prompt_template
 
@@ -136,21 +130,32 @@ class Benchmark:
 
     def format_query(self, sample: Sample) -> str:
         """The question as shown to the model (template applied)."""
-        return self.prompt_template.format(query=sample.input)
+        return self.prompt_template.format(query=sample.input_text)
 
     def format_few_shot(self, sample: Sample) -> str:
         """One solved example for the few-shot prefix."""
-        return f"{self.format_query(sample)}\n{sample.target}"
+        return f"{self.format_query(sample)}\n{sample.target_text}"
 
     def few_shot_prefix(self, examples: list[Sample]) -> str:
         return "".join(self.format_few_shot(e) + "\n\n" for e in examples)
 
     def build_messages(self, sample: Sample, few_shots: list[Sample]) -> list[ChatMessage]:
+        """The conversation sent: system prompt, then the few-shot prefix and the templated question.
+
+        A sample whose ``input`` is a conversation is sent as it is, with the template and few-shot prefix
+        applied to the text of its last user turn (its image parts kept, in place).
+        """
         messages = []
-        if self.system_prompt:
+        if self.system_prompt and not (isinstance(sample.input, list) and sample.input[:1]
+                                       and sample.input[0].role == "system"):
             messages.append(ChatMessage(role="system", content=self.system_prompt))
-        content = self.few_shot_prefix(few_shots) + self.format_query(sample)
-        messages.append(ChatMessage(role="user", content=content))
+        text = self.few_shot_prefix(few_shots) + self.format_query(sample)
+        if isinstance(sample.input, str):
+            messages.append(ChatMessage(role="user", content=text))
+            return messages
+        last_user = max((i for i, m in enumerate(sample.input) if m.role == "user"), default=None)
+        for i, message in enumerate(sample.input):
+            messages.append(_with_text(message, text) if i == last_user else message)
         return messages
 
     def select_few_shots(self, pool: list[Sample]) -> list[Sample]:
@@ -165,8 +170,26 @@ class Benchmark:
         """The answer inside the model's text (after filters)."""
         return prediction.strip()
 
-    def score(self, answer: str, sample: Sample) -> dict[str, float]:
-        """Metric name -> value for one sample; metrics come from ``evalscope.metrics``."""
-        from evalscope.metrics import compute_metrics
+    def scorers(self) -> list[Scorer]:
+        """The scorers of this benchmark; by default the rule metrics of ``metric_list``."""
+        from evalscope.metrics.scorer import MetricScorer
 
-        return compute_metrics(self.metric_list, answer, sample)
+        return [MetricScorer(self.metric_list, self.meta.metric_map)]
+
+
+def _with_text(message: ChatMessage, text: str) -> ChatMessage:
+    """``message`` with its text replaced by ``text``: media parts kept where they were, text parts merged."""
+    if isinstance(message.content, str):
+        return message.model_copy(update={"content": text})
+    from evalscope.api import ContentText
+
+    parts, placed = [], False
+    for part in message.content:
+        if part.type != "text":
+            parts.append(part)
+        elif not placed:
+            parts.append(ContentText(text=text))
+            placed = True
+    if not placed:
+        parts.append(ContentText(text=text))
+    return message.model_copy(update={"content": parts})

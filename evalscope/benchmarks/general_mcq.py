@@ -11,7 +11,8 @@ import string
 from pathlib import Path
 from typing import Any
 
-from evalscope.benchmarks.base import BenchmarkMeta, Sample
+from evalscope.api import Sample
+from evalscope.benchmarks.base import BenchmarkMeta
 from evalscope.benchmarks.multiple_choice import MultipleChoiceBenchmark, mcq_sample
 from evalscope.data.readers import data_suffix
 from evalscope.registry import register
@@ -56,6 +57,7 @@ class GeneralMCQ(LocalSubsetsMixin, MultipleChoiceBenchmark):
         train_split="dev",
         few_shot_num=0,
         metric_list=("acc",),
+        metric_map={"acc": "exact_match"},
     )
 
     def record_to_sample(self, record: dict[str, Any], index: int, subset: str) -> Sample:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from evalscope.benchmarks.base import Benchmark, BenchmarkMeta, Sample
+from evalscope.api import ChatMessage, Sample
+from evalscope.benchmarks.base import Benchmark, BenchmarkMeta
 from evalscope.benchmarks.general_mcq import LocalSubsetsMixin, discover_subsets
-from evalscope.models.base import ChatMessage
 from evalscope.registry import register
 
 
@@ -45,18 +45,18 @@ class GeneralQA(LocalSubsetsMixin, Benchmark):
     def record_to_sample(self, record: dict[str, Any], index: int, subset: str) -> Sample:
         messages = record.get("messages")
         query = record.get("query") or record.get("question")
-        if messages:
-            history = [ChatMessage.model_validate(m).model_dump() for m in messages]
-            query = query or next((m["content"] for m in reversed(history) if m["role"] == "user"), "")
-        elif not query:
-            raise ValueError(f"general_qa row {index}: needs 'query' (or 'question', or 'messages')")
         target = record.get("response") or record.get("answer") or ""
+        if messages:
+            history = [ChatMessage.model_validate(m) for m in messages]
+            return Sample(id=str(record.get("id", index)), input=history, target=str(target))
+        if not query:
+            raise ValueError(f"general_qa row {index}: needs 'query' (or 'question', or 'messages')")
         return Sample(id=str(record.get("id", index)), input=str(query), target=str(target),
-                      metadata={"system": record.get("system"), "messages": messages})
+                      metadata={"system": record.get("system")})
 
     def build_messages(self, sample: Sample, few_shots: list[Sample]) -> list[ChatMessage]:
-        if sample.metadata.get("messages"):
-            return [ChatMessage.model_validate(m) for m in sample.metadata["messages"]]
+        if isinstance(sample.input, list):  # a chat history is sent as the user wrote it
+            return list(sample.input)
         system = sample.metadata.get("system") or self.system_prompt
         messages = [ChatMessage(role="system", content=system)] if system else []
         messages.append(ChatMessage(role="user", content=self.format_query(sample)))

@@ -1,11 +1,12 @@
-"""GSM8K: grade-school math word problems; few-shot from train, last-number extraction, numeric match."""
+"""GSM8K: grade-school math word problems; few-shot from train, last-number extraction, ``acc`` = numeric match."""
 
 from __future__ import annotations
 
 import re
 from typing import Any, Optional
 
-from evalscope.benchmarks.base import Benchmark, BenchmarkMeta, Sample
+from evalscope.api import Sample
+from evalscope.benchmarks.base import Benchmark, BenchmarkMeta
 from evalscope.registry import register
 
 PROMPT = "{query}\nPlease reason step by step, and put your final answer within \\boxed{{}}."
@@ -47,16 +48,6 @@ def extract_number(text: str) -> Optional[str]:
     return _clean_number(numbers[-1]) if numbers else None
 
 
-def numeric_scores(metric_list: list[str], answer: str, sample: Sample) -> dict[str, float]:
-    """``acc`` compares numbers; other metric names use the registry."""
-    from evalscope.metrics import compute_metrics, numeric_match
-
-    others = [m for m in metric_list if m != "acc"]
-    scores = {"acc": numeric_match(answer, sample)} if "acc" in metric_list else {}
-    scores.update(compute_metrics(others, answer, sample))
-    return scores
-
-
 @register("benchmark", "gsm8k")
 class GSM8K(Benchmark):
     meta = BenchmarkMeta(
@@ -70,6 +61,7 @@ class GSM8K(Benchmark):
         train_split="train",
         few_shot_num=4,
         metric_list=("acc",),
+        metric_map={"acc": "numeric_match"},
         prompt_template=PROMPT,
     )
 
@@ -80,8 +72,8 @@ class GSM8K(Benchmark):
                       target=_clean_number(answer.strip()), metadata={"reasoning": reasoning})
 
     def format_few_shot(self, sample: Sample) -> str:
-        return (f"{sample.input}\n\nReasoning:\n{sample.metadata.get('reasoning', '')}\n\n"
-                f"ANSWER: \\boxed{{{sample.target}}}")
+        return (f"{sample.input_text}\n\nReasoning:\n{sample.metadata.get('reasoning', '')}\n\n"
+                f"ANSWER: \\boxed{{{sample.target_text}}}")
 
     def few_shot_prefix(self, examples: list[Sample]) -> str:
         if not examples:
@@ -90,6 +82,3 @@ class GSM8K(Benchmark):
 
     def extract_answer(self, prediction: str, sample: Sample) -> str:
         return extract_number(prediction) or ""
-
-    def score(self, answer: str, sample: Sample) -> dict[str, float]:
-        return numeric_scores(self.metric_list, answer, sample)

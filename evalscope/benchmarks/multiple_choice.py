@@ -6,7 +6,8 @@ import re
 import string
 from typing import Any, Optional
 
-from evalscope.benchmarks.base import Benchmark, Sample
+from evalscope.api import Sample
+from evalscope.benchmarks.base import Benchmark
 
 LETTERS = string.ascii_uppercase
 
@@ -68,19 +69,20 @@ def extract_choice(text: str, n_choices: int) -> str:
 
 
 class MultipleChoiceBenchmark(Benchmark):
-    """A benchmark whose samples have ``choices`` and a letter ``target``."""
+    """A benchmark whose samples have ``choices`` and a letter ``target``; ``acc`` is the extracted letter's
+    exact match (``meta.metric_map``)."""
 
     chinese: bool = False
 
     def format_query(self, sample: Sample) -> str:
         choices = sample.choices or []
         template = self.args.prompt_template or (MCQ_TEMPLATE_ZH if self.chinese else self.meta.prompt_template)
-        return template.format(query=sample.input, choices=format_choices(choices),
+        return template.format(query=sample.input_text, choices=format_choices(choices),
                                letters=",".join(LETTERS[: len(choices)]))
 
     def format_few_shot(self, sample: Sample) -> str:
         marker = "答案" if self.chinese else "ANSWER"
-        return f"{self.format_query(sample)}\n\n{marker}: {sample.target}"
+        return f"{self.format_query(sample)}\n\n{marker}: {sample.target_text}"
 
     def extract_answer(self, prediction: str, sample: Sample) -> str:
         return extract_choice(prediction, len(sample.choices or []))

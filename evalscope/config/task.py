@@ -44,6 +44,9 @@ class DatasetArgs(BaseModel):
     """System message sent before the prompt."""
     metric_list: Optional[list[str]] = None
     """Metrics to compute (default: the benchmark's own)."""
+    aggregation: Optional[Union[str, list[str]]] = None
+    """How repeats are reduced: ``mean`` (default), EvalScope's ``mean_and_pass_at_k`` / ``mean_and_vote_at_k`` /
+    ``mean_and_pass_hat_k``, or a list of ``mean``, ``pass@k``, ``maj@k``, ``pass^k`` (set ``repeats`` to k)."""
     filters: Optional[dict[str, Any]] = None
     """Output filters applied in order before scoring, e.g. ``{"remove_until": "</think>"}``."""
     eval_split: Optional[str] = None
@@ -117,6 +120,9 @@ class TaskConfig(BaseModel):
     """Root of run directories."""
     no_timestamp: bool = False
     """Write directly into ``work_dir`` instead of a timestamped sub-directory."""
+    keep_empty_answers: bool = False
+    """Take answers that came back without any text (``content: null``) as final: a resumed run keeps them
+    instead of asking again."""
     ignore_errors: bool = False
     """Finish the run when samples fail (they are counted as errored) instead of stopping."""
     seed: Optional[int] = 42

@@ -1,19 +1,23 @@
-"""Per-sample metrics (pure functions), registered as ``metric:<name>``; aggregation is in ``evalscope.native.aggregate``."""
+"""Per-answer metrics (pure functions ``fn(answer, sample) -> float | {name: float}``), registered as ``metric:<name>``.
+
+A metric's registered name says what it computes (``exact_match``, ``normalized_match``, ``numeric_match``);
+display names such as ``acc`` are a benchmark's own and map onto these through ``BenchmarkMeta.metric_map``.
+The scorer that runs them is ``evalscope.metrics.scorer.MetricScorer``; aggregation over repeats and samples
+is ``evalscope.metrics.aggregators``.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from typing import Callable, Union
 
+from evalscope.api.dataset import Sample
 from evalscope.registry import register, registry
 
-if TYPE_CHECKING:
-    from evalscope.benchmarks.base import Sample
-
-MetricFn = Callable[[str, "Sample"], "float | dict[str, float]"]
+MetricFn = Callable[[str, Sample], Union[float, dict[str, float]]]
 
 
-def compute_metric(name: str, answer: str, sample: "Sample") -> "float | dict[str, float]":
-    """One metric of one sample: a value, or several named values (``Rouge`` -> ``Rouge-L-R``, ...)."""
+def compute_metric(name: str, answer: str, sample: Sample) -> Union[float, dict[str, float]]:
+    """One registered metric of one answer: a value, or several named values (``Rouge`` -> ``Rouge-L-R``, ...)."""
     fn: MetricFn = registry.get("metric", name)
     value = fn(answer, sample)
     if isinstance(value, dict):
@@ -21,32 +25,25 @@ def compute_metric(name: str, answer: str, sample: "Sample") -> "float | dict[st
     return float(value)
 
 
-def compute_metrics(names: list[str], answer: str, sample: "Sample") -> dict[str, float]:
-    """Every metric of ``names`` for one sample, flattened into one name -> value dict."""
-    out: dict[str, float] = {}
-    for name in names:
-        value = compute_metric(name, answer, sample)
-        if isinstance(value, dict):
-            out.update(value)
-        else:
-            out[name] = value
-    return out
-
-
 def _norm(text: str) -> str:
-    return " ".join(text.strip().split())
+    return " ".join(text.strip().split()).lower()
+
+
+def _best(answer: str, sample: Sample, same: Callable[[str, str], bool]) -> float:
+    """1.0 when the answer matches any of the sample's reference answers."""
+    return float(any(same(answer, t) for t in sample.targets))
 
 
 @register("metric", "exact_match")
-def exact_match(answer: str, sample: "Sample") -> float:
-    """1.0 when the answer equals the target exactly (surrounding whitespace ignored)."""
-    return float(answer.strip() == sample.target.strip())
+def exact_match(answer: str, sample: Sample) -> float:
+    """1.0 when the answer equals a reference exactly (surrounding whitespace ignored)."""
+    return _best(answer, sample, lambda a, t: a.strip() == t.strip())
 
 
-@register("metric", "acc")
-def accuracy(answer: str, sample: "Sample") -> float:
-    """1.0 when the answer equals the target, ignoring case and runs of whitespace."""
-    return float(_norm(answer).lower() == _norm(sample.target).lower())
+@register("metric", "normalized_match")
+def normalized_match(answer: str, sample: Sample) -> float:
+    """1.0 when the answer equals a reference ignoring case and runs of whitespace."""
+    return _best(answer, sample, lambda a, t: _norm(a) == _norm(t))
 
 
 def parse_number(text: str) -> float | None:
@@ -67,10 +64,12 @@ def parse_number(text: str) -> float | None:
     return None
 
 
+def _numbers_equal(answer: str, target: str) -> bool:
+    a, b = parse_number(answer), parse_number(target)
+    return a is not None and b is not None and abs(a - b) <= 1e-6 * max(1.0, abs(b))
+
+
 @register("metric", "numeric_match")
-def numeric_match(answer: str, sample: "Sample") -> float:
-    """1.0 when both parse as numbers that are equal (relative tolerance 1e-6)."""
-    a, b = parse_number(answer), parse_number(sample.target)
-    if a is None or b is None:
-        return 0.0
-    return float(abs(a - b) <= 1e-6 * max(1.0, abs(b)))
+def numeric_match(answer: str, sample: Sample) -> float:
+    """1.0 when the answer and a reference parse as equal numbers (relative tolerance 1e-6)."""
+    return _best(answer, sample, _numbers_equal)

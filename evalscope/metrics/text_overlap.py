@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from evalscope.registry import register
 
 if TYPE_CHECKING:
-    from evalscope.benchmarks.base import Sample
+    from evalscope.api import Sample
 
 _TOKEN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]|[^\W_]+", re.UNICODE)
 
@@ -77,9 +77,9 @@ def rouge(candidate: list[str], reference: list[str]) -> dict[str, float]:
 
 @register("metric", "BLEU")
 def bleu_metric(answer: str, sample: "Sample") -> dict[str, float]:
-    return bleu(tokenize(answer), tokenize(sample.target))
+    return bleu(tokenize(answer), tokenize(sample.target_text))
 
 
 @register("metric", "Rouge")
 def rouge_metric(answer: str, sample: "Sample") -> dict[str, float]:
-    return rouge(tokenize(answer), tokenize(sample.target))
+    return rouge(tokenize(answer), tokenize(sample.target_text))

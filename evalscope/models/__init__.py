@@ -1,5 +1,6 @@
-"""Model adapters behind the ModelAPI protocol (registered as ``model:<eval_type>``)."""
+"""Model adapters (openai-compatible, mock, custom); the types they exchange live in ``evalscope.api``."""
 
-from evalscope.models.base import ChatMessage, ModelAPI, ModelError, ModelOutput, Usage
+from evalscope.api.messages import ChatMessage
+from evalscope.api.model import ModelAPI, ModelError, ModelOutput, Usage, aclose
 
-__all__ = ["ChatMessage", "ModelAPI", "ModelError", "ModelOutput", "Usage"]
+__all__ = ["ChatMessage", "ModelAPI", "ModelError", "ModelOutput", "Usage", "aclose"]

@@ -12,8 +12,8 @@ import inspect
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any
 
+from evalscope.api import ChatMessage, ModelOutput
 from evalscope.errors import ConfigError
-from evalscope.models.base import ChatMessage, ModelOutput
 from evalscope.references import is_reference, load_reference
 from evalscope.registry import register
 

@@ -18,8 +18,8 @@ from typing import Any, Optional, Sequence
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from evalscope.errors import RunFailed
-from evalscope.models.openai_codec import error_text
-from evalscope.wire.retry import RetryPolicy, is_transient_status, retry_after_seconds
+from evalscope.wire.openai import error_text
+from evalscope.wire.retry import RetryPolicy, Transient, is_transient_status, retry_after_seconds, send_with_retries
 
 logger = logging.getLogger(__name__)
 
@@ -184,15 +184,13 @@ class EmbeddingsClient:
         return asyncio.run(self.embed(texts))
 
     async def _send(self, session: Any, batch: list[str]) -> list[Vector]:
-        import aiohttp
-
         payload = build_payload(self.config, batch)
-        attempt = 0
-        while True:
-            attempt += 1
-            retry_after = None
+
+        async def attempt() -> list[Vector]:
+            import aiohttp
+
+            self.requests_sent += 1
             try:
-                self.requests_sent += 1
                 async with session.post(self.config.url, json=payload) as resp:
                     try:
                         body: Any = await resp.json(content_type=None)
@@ -202,14 +200,12 @@ class EmbeddingsClient:
                         return parse_response(self.config, body, len(batch))
                     if not is_transient_status(resp.status):
                         check_status(self.config, resp.status, body)
-                    retry_after = retry_after_seconds(dict(resp.headers))
-                    problem = f"HTTP {resp.status}: {error_message(body)}"
+                    raise Transient(f"HTTP {resp.status}: {error_message(body)}",
+                                    retry_after_seconds(dict(resp.headers)))
             except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-                problem = f"{type(exc).__name__}: {exc}"
-            if attempt > self.policy.retries:
-                raise EmbeddingsError(
-                    f"embeddings request to {self.config.url} failed after {attempt} attempts: {problem}"
-                )
-            wait = self.policy.backoff(attempt, retry_after)
-            logger.warning("embeddings request failed (%s); retry %d in %.1fs", problem, attempt, wait)
-            await asyncio.sleep(wait)
+                raise Transient(f"{type(exc).__name__}: {exc}") from None
+
+        def give_up(problem: str, attempts: int) -> EmbeddingsError:
+            return EmbeddingsError(f"embeddings request to {self.config.url} failed after {attempts} attempts: {problem}")
+
+        return await send_with_retries(attempt, self.policy, give_up, what="embeddings request")

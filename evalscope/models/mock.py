@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from evalscope.models.base import ChatMessage, ModelOutput, Usage
+from evalscope.api import ChatMessage, ModelOutput, Usage
 from evalscope.registry import register
 
 if TYPE_CHECKING:

@@ -13,10 +13,11 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any, Optional
 
-from evalscope.models.base import ChatMessage, ModelError, ModelOutput
-from evalscope.models.openai_codec import StreamAccumulator, build_payload, endpoint_url, error_message, parse_response
+from evalscope.api import ChatMessage, ModelError, ModelOutput
 from evalscope.registry import register
-from evalscope.wire.retry import RetryPolicy, is_transient_status, retry_after_seconds
+from evalscope.secrets import is_secret_name, mask_url, redact, url_secrets
+from evalscope.wire.openai import StreamAccumulator, build_payload, endpoint_url, error_message, parse_response
+from evalscope.wire.retry import RetryPolicy, Transient, is_transient_status, retry_after_seconds, send_with_retries
 from evalscope.wire.sse import SSEDecoder
 
 if TYPE_CHECKING:
@@ -27,12 +28,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 600.0
-
-
-class _Transient(Exception):
-    def __init__(self, message: str, retry_after: Optional[float] = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
 
 
 class OpenAICompatibleModel:
@@ -65,6 +60,18 @@ class OpenAICompatibleModel:
         if self._session is not None and not self._session.closed:
             await self._session.close()
 
+    @property
+    def safe_url(self) -> str:
+        """The request URL with its credentials and secret query values masked."""
+        return mask_url(self.url)
+
+    def redact(self, text: str, config: Optional["GenerationConfig"] = None) -> str:
+        """``text`` (an error message) without the key, secret header values or URL secrets."""
+        secrets = [self._api_key or "", *url_secrets(self.url)]
+        if config is not None:
+            secrets += [str(v) for k, v in config.extra_headers.items() if is_secret_name(k)]
+        return redact(text.replace(self.url, self.safe_url), secrets)
+
     def _headers(self, config: "GenerationConfig") -> dict[str, str]:
         headers = {"Content-Type": "application/json"}
         if self._api_key and self._api_key != "EMPTY":
@@ -75,19 +82,24 @@ class OpenAICompatibleModel:
     async def generate(self, messages: list[ChatMessage], config: "GenerationConfig") -> ModelOutput:
         body = build_payload(self.kind, self.model_name, messages, config.request_fields(), config.stream)
         policy = self._retry or RetryPolicy(retries=config.retries)
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                output = await self._send(body, config)
-                output.attempts = attempt
-                return output
-            except _Transient as exc:
-                if attempt > policy.retries:
-                    raise ModelError(f"{exc} (after {attempt} attempts)", transient=True) from None
-                wait = policy.backoff(attempt, exc.retry_after)
-                logger.debug("transient failure (%s); retry %d in %.2fs", exc, attempt, wait)
-                await asyncio.sleep(wait)
+        attempts = 0
+
+        async def attempt() -> ModelOutput:
+            nonlocal attempts
+            attempts += 1
+            return await self._send(body, config)
+
+        def give_up(problem: str, count: int) -> ModelError:
+            return ModelError(self.redact(f"{problem} (after {count} attempts)", config), transient=True)
+
+        try:
+            output = await send_with_retries(attempt, policy, give_up, what=f"request to {self.safe_url}")
+        except ModelError as exc:
+            raise ModelError(self.redact(str(exc), config), status=exc.status, transient=exc.transient) from None
+        except (ValueError, TypeError) as exc:  # aiohttp's InvalidURL, a header it refuses
+            raise ModelError(self.redact(f"cannot send the request: {type(exc).__name__}: {exc}", config)) from None
+        output.attempts = attempts
+        return output
 
     async def _send(self, body: dict[str, Any], config: "GenerationConfig") -> ModelOutput:
         import aiohttp
@@ -101,16 +113,16 @@ class OpenAICompatibleModel:
                     raw = await resp.read()
                     message = error_message(resp.status, raw)
                     if is_transient_status(resp.status):
-                        raise _Transient(message, retry_after_seconds(resp.headers))
+                        raise Transient(message, retry_after_seconds(resp.headers))
                     raise ModelError(message, status=resp.status)
                 if body.get("stream"):
                     output = await self._read_stream(resp, started)
                 else:
                     output = self._read_json(await resp.read())
         except asyncio.TimeoutError:
-            raise _Transient(f"request timed out after {timeout.total:g}s") from None
+            raise Transient(f"request timed out after {timeout.total:g}s") from None
         except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
-            raise _Transient(f"connection error: {type(exc).__name__}: {exc}") from None
+            raise Transient(f"connection error: {type(exc).__name__}: {exc}") from None
         output.latency = time.perf_counter() - started
         return output
 
@@ -119,7 +131,7 @@ class OpenAICompatibleModel:
             data = json.loads(raw)
         except ValueError:
             snippet = raw[:200].decode("utf-8", errors="replace")
-            raise _Transient(f"malformed JSON in response: {snippet!r}") from None
+            raise Transient(f"malformed JSON in response: {snippet!r}") from None
         return parse_response(self.kind, data)
 
     async def _read_stream(self, resp: "aiohttp.ClientResponse", started: float) -> ModelOutput:
@@ -140,7 +152,7 @@ class OpenAICompatibleModel:
             elif acc.feed(_loads_chunk(event.data)) and ttft is None:
                 ttft = time.perf_counter() - started
         if not done and acc.finish_reason is None:
-            raise _Transient("stream ended before the answer was complete (no finish_reason, no [DONE])")
+            raise Transient("stream ended before the answer was complete (no finish_reason, no [DONE])")
         output = acc.output()
         output.ttft = ttft
         return output
@@ -150,7 +162,7 @@ def _loads_chunk(data: str) -> Any:
     try:
         return json.loads(data)
     except ValueError:
-        raise _Transient(f"malformed JSON in stream chunk: {data[:200]!r}") from None
+        raise Transient(f"malformed JSON in stream chunk: {data[:200]!r}") from None
 
 
 @register("model", "openai_api")

@@ -1,4 +1,8 @@
-"""Running per-subset sums -> the Report (memory flat in the number of samples)."""
+"""Running per-subset sums of per-sample values -> the Report (memory flat in the number of samples).
+
+A sample's repeats are reduced by the benchmark's aggregators (``evalscope.metrics.aggregators``) as soon as
+they are all scored; only sums and counts per metric are kept.
+"""
 
 from __future__ import annotations
 
@@ -15,17 +19,29 @@ if TYPE_CHECKING:
 @dataclass
 class SubsetTally:
     requested: int = 0
+    """Answers to be asked (samples x repeats)."""
     scored: int = 0
+    """Answers scored."""
     errored: int = 0
+    """Answers whose request or scoring failed."""
+    empty: int = 0
+    """Scored answers the server sent without any text."""
     sums: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
-    def add_score(self, score: dict[str, float]) -> None:
-        self.scored += 1
-        for name, value in score.items():
-            self.sums[name] += value
+    def add_sample(self, values: dict[str, float], answers: int = 1) -> None:
+        """One sample's aggregated values (``mean_acc``, ``mean_acc_pass@2``, ...), weighted by its scored answers.
+
+        As in EvalScope, where each repeat carries its sample's value: a metric's ``num`` counts answers, and a
+        sample with fewer scored repeats (some failed) weighs less.
+        """
+        for name, value in values.items():
+            self.sums[name] += value * answers
+            self.counts[name] += answers
 
     def mean(self, metric: str) -> float | None:
-        return self.sums[metric] / self.scored if self.scored else None
+        n = self.counts.get(metric, 0)
+        return self.sums[metric] / n if n else None
 
 
 @dataclass
@@ -41,27 +57,32 @@ class Tally:
     def errored(self) -> int:
         return sum(s.errored for s in self.subsets.values())
 
+    @property
+    def empty(self) -> int:
+        return sum(s.empty for s in self.subsets.values())
 
-def build_report(benchmark: "Benchmark", model_name: str, tally: Tally, aggregation: str = "mean") -> Report:
-    """The Report of one benchmark: a metric per name, categories from the benchmark's map."""
+
+def build_report(benchmark: "Benchmark", model_name: str, tally: Tally) -> Report:
+    """The Report of one benchmark: a metric per aggregated name, categories from the benchmark's map."""
     metrics = []
-    names: dict[str, None] = {}  # metric names in the order scores first named them
+    names: dict[str, None] = {}  # metric names in the order samples first named them
     for t in tally.subsets.values():
         names.update(dict.fromkeys(t.sums))
-    for metric_name in names or dict.fromkeys(benchmark.metric_list):
+    for metric_name in names or {f"mean_{m}": None for m in benchmark.metric_list}:
         by_category: dict[tuple[str, ...], list[Subset]] = defaultdict(list)
         for subset_name, t in tally.subsets.items():
             by_category[benchmark.category_of(subset_name)].append(
-                Subset(name=subset_name, score=t.mean(metric_name), num=t.scored)
+                Subset(name=subset_name, score=t.mean(metric_name), num=t.counts.get(metric_name, 0))
             )
         categories = [Category(name=cat, subsets=subs) for cat, subs in by_category.items()]
-        metrics.append(Metric(name=f"{aggregation}_{metric_name}", categories=categories))
+        metrics.append(Metric(name=metric_name, categories=categories))
     execution = ExecutionSummary(
         requested=sum(t.requested for t in tally.subsets.values()),
         succeeded=sum(t.scored for t in tally.subsets.values()),
         errored=tally.errored,
+        empty=tally.empty,
         subsets={
-            name: ExecutionSubset(requested=t.requested, succeeded=t.scored, errored=t.errored)
+            name: ExecutionSubset(requested=t.requested, succeeded=t.scored, errored=t.errored, empty=t.empty)
             for name, t in tally.subsets.items()
         },
     )
@@ -73,5 +94,5 @@ def build_report(benchmark: "Benchmark", model_name: str, tally: Tally, aggregat
         backend="Native",
         metrics=metrics,
         execution=execution,
-        extra={"benchmark_version": benchmark.meta.version},
+        extra={"benchmark_version": benchmark.meta.version, "aggregation": benchmark.aggregation},
     )

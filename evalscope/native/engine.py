@@ -1,8 +1,10 @@
 """The Native engine: load -> prompt -> generate -> filter -> score -> aggregate, for one benchmark.
 
 At most ``eval_batch_size`` requests are in flight across all subsets: that many workers pull
-work items from one lazy iterator. Every prediction is appended to its file before it is
-scored; answers already in the run directory (a resumed run) are never asked again.
+work items (one per sample and repeat) from one lazy iterator. Every prediction is appended to its file
+before it is scored; answers already in the run directory (a resumed run) are never asked again. When
+every repeat of a sample has its answer, the sample is scored (its scorers see all repeats, off the event
+loop for rule metrics) and its aggregated values join the tally.
 """
 
 from __future__ import annotations
@@ -10,12 +12,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterator, Optional
 
+from evalscope.api import ChatMessage, ModelError
+from evalscope.api.media import MediaError, identity, stamp
 from evalscope.errors import ConfigError, DatasetError
-from evalscope.filters import apply_filters, build_filters
-from evalscope.models.base import ChatMessage, ModelError
+from evalscope.filters import build_filters
+from evalscope.metrics.aggregators import aggregate, resolve
 from evalscope.native.aggregate import Tally, build_report
 from evalscope.native.loader import iter_split, source_of
 from evalscope.native.records import (
@@ -25,9 +30,11 @@ from evalscope.native.records import (
     read_records,
     stable_hash,
 )
+from evalscope.native.scoring import SampleScorer, prediction_hash
 
 if TYPE_CHECKING:
-    from evalscope.benchmarks.base import Benchmark, Sample
+    from evalscope.api import Sample
+    from evalscope.benchmarks.base import Benchmark
     from evalscope.config import TaskConfig
     from evalscope.display import Display, Progress
     from evalscope.report import Report
@@ -52,11 +59,13 @@ class SubsetPlan:
     few_shots: list["Sample"]
     cached_predictions: dict[tuple[str, int], PredictionRecord]
     cached_reviews: dict[tuple[str, int], ReviewRecord]
+    pending: dict[str, dict[int, PredictionRecord]] = field(default_factory=dict)
+    """Answers of samples whose repeats are not all in yet."""
 
 
 def messages_hash(messages: list[ChatMessage]) -> str:
-    """The key of a prompt: a cached answer is reused only for the very same messages."""
-    return stable_hash([m.model_dump() for m in messages])
+    """The key of a prompt: a cached answer is reused only for the very same messages (images by content)."""
+    return stable_hash([identity(m) for m in messages])
 
 
 def apply_limit(samples: list["Sample"], limit: Optional[float]) -> list["Sample"]:
@@ -77,14 +86,17 @@ class BenchmarkRun:
         self.model = model
         self.run_dir = run_dir
         self.display = display
-        self.filters = build_filters(benchmark.args.filters)
-        self.scoring_hash = stable_hash({"metrics": benchmark.metric_list, "filters": benchmark.args.filters,
-                                         "version": benchmark.meta.version})
+        self.aggregators = resolve(benchmark.aggregation)
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="evalscope-score")
+        self.scorer = SampleScorer(benchmark, build_filters(benchmark.args.filters), self._executor)
+        self.scoring_hash = self.scorer.scoring_hash
+        self.keep_empty = bool(getattr(task, "keep_empty_answers", False))
         self.tally = Tally()
         self.first_error: Optional[str] = None
         self._stop = False
         self._writers: dict[str, tuple[JsonlAppender, JsonlAppender]] = {}
-
+        self._scoring: set[asyncio.Task] = set()
+        self._scoring_slots = asyncio.Semaphore(max(4, 2 * task.eval_batch_size))
     # -- planning
     def _load_samples(self, subset: str, split: str, required: bool, at_most: Optional[int] = None) -> list["Sample"]:
         rows = iter_split(self.benchmark, self.task, subset, split, required=required)
@@ -111,23 +123,36 @@ class BenchmarkRun:
         for subset in self.benchmark.subsets:
             count = self.task.limit if isinstance(self.task.limit, int) else None
             samples = apply_limit(self._load_samples(subset, self.benchmark.eval_split, True, count), self.task.limit)
-            few_shots: list["Sample"] = []
-            if self.benchmark.few_shot_num > 0 and self.benchmark.train_split:
-                # the first few_shot_num rows are all that is needed, unless they are drawn at random
-                needed = None if self.benchmark.args.few_shot_random else self.benchmark.few_shot_num
-                pool = self._load_samples(subset, self.benchmark.train_split, False, needed)
-                few_shots = self.benchmark.select_few_shots(pool)
-            elif self.benchmark.few_shot_num > 0:
-                logger.warning("%s: few_shot_num=%d but the benchmark has no train split; running 0-shot",
-                               self.benchmark.name, self.benchmark.few_shot_num)
-            plans.append(SubsetPlan(subset, samples, few_shots, *self._cached(subset)))
+            plans.append(SubsetPlan(subset, samples, self._few_shots(subset), *self._cached(subset)))
         return plans
+
+    def _few_shots(self, subset: str) -> list["Sample"]:
+        """The few-shot examples of a subset; asking for some that the data does not have is an error."""
+        n, split = self.benchmark.few_shot_num, self.benchmark.train_split
+        if n <= 0:
+            return []
+        hint = f"set dataset_args.{self.benchmark.name}.few_shot_num: 0 to run 0-shot"
+        if not split:
+            raise ConfigError(f"{self.benchmark.name}: few_shot_num={n}, but the benchmark has no train split "
+                              f"to take examples from; {hint}")
+        # the first few_shot_num rows are all that is needed, unless they are drawn at random
+        needed = None if self.benchmark.args.few_shot_random else n
+        pool = self._load_samples(subset, split, False, needed)
+        if not pool:
+            raise ConfigError(
+                f"{self.benchmark.name}/{subset}: few_shot_num={n} takes examples from the {split!r} split, "
+                f"but {source_of(self.benchmark, self.task, subset, split)} has none; add that split's file, "
+                f"or {hint}")
+        if len(pool) < n:
+            logger.warning("%s/%s: few_shot_num=%d but the %r split has only %d examples; using them all",
+                           self.benchmark.name, subset, n, split, len(pool))
+        return self.benchmark.select_few_shots(pool)
 
     def _cached(self, subset: str) -> tuple[dict, dict]:
         model_id = self.task.model_id or "model"
         preds: dict[tuple[str, int], PredictionRecord] = {}
         for rec in read_records(self.run_dir.prediction_file(model_id, self.benchmark.name, subset), PredictionRecord):
-            if rec.ok:
+            if rec.ok and (self.keep_empty or not rec.empty):
                 preds[rec.key] = rec
         reviews: dict[tuple[str, int], ReviewRecord] = {}
         if not self.task.rerun_review:
@@ -136,10 +161,16 @@ class BenchmarkRun:
                 reviews[rev.key] = rev
         return preds, reviews
 
+    def _messages(self, plan: SubsetPlan, sample: "Sample") -> list[ChatMessage]:
+        try:
+            return stamp(self.benchmark.build_messages(sample, plan.few_shots))
+        except MediaError as exc:
+            raise DatasetError(f"{self.benchmark.name}/{plan.name}: sample {sample.id!r}: {exc}") from None
+
     def _items(self, plans: list[SubsetPlan]) -> Iterator[WorkItem]:
         for plan in plans:
             for sample in plan.samples:
-                messages = self.benchmark.build_messages(sample, plan.few_shots)
+                messages = self._messages(plan, sample)
                 input_hash = messages_hash(messages)
                 for repeat in range(self.task.repeats):
                     if self._stop:
@@ -155,8 +186,7 @@ class BenchmarkRun:
                 cached = plan.cached_predictions.get((sample.id, 0))
                 if cached is None:
                     continue
-                messages = self.benchmark.build_messages(sample, plan.few_shots)
-                if messages_hash(messages) != cached.input_hash:
+                if messages_hash(self._messages(plan, sample)) != cached.input_hash:
                     raise ConfigError(
                         f"{self.benchmark.name}/{plan.name}: the cached run in {self.run_dir.root} asked sample "
                         f"{sample.id!r} with a different prompt (data, few-shot or template changed); "
@@ -191,11 +221,21 @@ class BenchmarkRun:
         workers = max(1, min(self.task.eval_batch_size, total or 1))
         try:
             await asyncio.gather(*(self._worker(items, by_subset, progress) for _ in range(workers)))
+            if self._scoring:
+                await asyncio.gather(*self._scoring)
         finally:
+            for task in self._scoring:
+                task.cancel()
             progress.close()
+            self._executor.shutdown(wait=False, cancel_futures=True)
             for pred_w, rev_w in self._writers.values():
                 pred_w.close()
                 rev_w.close()
+        if self.tally.empty:
+            logger.warning(
+                "%s: %d answer(s) came back without any text (content null or an empty stream); they were "
+                "scored as empty and will be asked again when the run is resumed%s", self.benchmark.name,
+                self.tally.empty, "" if self.keep_empty else " (set keep_empty_answers to keep them as final)")
         return build_report(self.benchmark, self.task.model_id or "model", self.tally)
 
     async def _worker(self, items: Iterator[WorkItem], plans: dict[str, SubsetPlan], progress: "Progress") -> None:
@@ -203,35 +243,61 @@ class BenchmarkRun:
             await self._process(item, plans[item.subset])
             progress.advance()
 
+    def _fail(self, item: WorkItem, message: str) -> None:
+        self.tally.subset(item.subset).errored += 1
+        if self.first_error is None:
+            self.first_error = f"sample {item.sample.id!r} ({item.subset}): {message}"
+        if not self.task.ignore_errors:
+            self._stop = True
+
     async def _process(self, item: WorkItem, plan: SubsetPlan) -> None:
         key = (item.sample.id, item.repeat)
-        tally = self.tally.subset(item.subset)
-        pred_writer, review_writer = self._writer(item.subset)
+        pred_writer, _ = self._writer(item.subset)
         prediction = plan.cached_predictions.get(key)
         if prediction is None or prediction.input_hash != item.input_hash:
             prediction = await self._ask(item)
             pred_writer.append(prediction)
         if not prediction.ok:
-            tally.errored += 1
-            if self.first_error is None:
-                self.first_error = f"sample {item.sample.id!r} ({item.subset}): {prediction.error}"
-            if not self.task.ignore_errors:
-                self._stop = True
+            self._fail(item, prediction.error or "no answer")
+        answers = plan.pending.setdefault(item.sample.id, {})
+        answers[item.repeat] = prediction
+        if len(answers) < self.task.repeats:
             return
-        text = prediction.output.content if prediction.output else ""
-        prediction_hash = stable_hash(text)
-        review = plan.cached_reviews.get(key)
-        if review is None or review.prediction_hash != prediction_hash or review.scoring_hash != self.scoring_hash:
-            review = self._score(item, text, prediction_hash)
-            review_writer.append(review)
-        if review.error is not None:
-            tally.errored += 1
-            if self.first_error is None:
-                self.first_error = f"sample {item.sample.id!r} ({item.subset}): scoring failed: {review.error}"
-            if not self.task.ignore_errors:
-                self._stop = True
+        del plan.pending[item.sample.id]
+        done = [answers[r] for r in sorted(answers) if answers[r].ok]
+        if not done:
             return
-        tally.add_score(review.score)
+        await self._scoring_slots.acquire()
+        task = asyncio.create_task(self._score_sample(item, plan, done))
+        self._scoring.add(task)
+        task.add_done_callback(self._scoring.discard)
+
+    async def _score_sample(self, item: WorkItem, plan: SubsetPlan, predictions: list[PredictionRecord]) -> None:
+        try:
+            reviews = [plan.cached_reviews.get(p.key) for p in predictions]
+            fresh = all(r is not None and r.prediction_hash == prediction_hash(p) and r.scoring_hash == self.scoring_hash
+                        for r, p in zip(reviews, predictions))
+            if not fresh:
+                reviews = await self.scorer.review(item.sample, item.subset, predictions)
+                _, review_writer = self._writer(item.subset)
+                for review in reviews:
+                    review_writer.append(review)
+            self._tally(item, predictions, reviews)
+        finally:
+            self._scoring_slots.release()
+
+    def _tally(self, item: WorkItem, predictions: list[PredictionRecord], reviews: list[Any]) -> None:
+        tally = self.tally.subset(item.subset)
+        scored = [(p, r) for p, r in zip(predictions, reviews) if r.error is None]
+        for r in reviews:
+            if r.error is not None:
+                self._fail(item, f"scoring failed: {r.error}")
+        if not scored:
+            return
+        tally.scored += len(scored)
+        tally.empty += sum(1 for p, _ in scored if p.empty)
+        tally.add_sample(aggregate(self.aggregators, [r.score for _, r in scored],
+                                   [r.extracted_prediction for _, r in scored]), answers=len(scored))
 
     async def _ask(self, item: WorkItem) -> PredictionRecord:
         base = dict(sample_id=item.sample.id, repeat=item.repeat, subset=item.subset,
@@ -247,16 +313,3 @@ class BenchmarkRun:
             logger.debug("model raised", exc_info=True)
             return PredictionRecord(**base, error=f"{type(exc).__name__}: {exc}")
         return PredictionRecord(**base, output=output)
-
-    def _score(self, item: WorkItem, text: str, prediction_hash: str) -> ReviewRecord:
-        filtered = apply_filters(text, self.filters)
-        base = dict(sample_id=item.sample.id, repeat=item.repeat, subset=item.subset,
-                    prediction_hash=prediction_hash, prediction=filtered, target=item.sample.target,
-                    scoring_hash=self.scoring_hash)
-        try:
-            answer = self.benchmark.extract_answer(filtered, item.sample)
-            score = self.benchmark.score(answer, item.sample)
-        except Exception as exc:
-            logger.debug("scoring raised", exc_info=True)
-            return ReviewRecord(**base, extracted_prediction="", error=f"{type(exc).__name__}: {exc}")
-        return ReviewRecord(**base, extracted_prediction=answer, score=score)

@@ -12,8 +12,8 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, Optional
 
-from evalscope.errors import DatasetError
 from evalscope.data.readers import SUFFIXES, data_suffix, read_rows
+from evalscope.errors import DatasetError
 
 if TYPE_CHECKING:
     from evalscope.benchmarks.base import Benchmark

@@ -13,11 +13,11 @@ import logging
 import os
 import time
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any, Iterator, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
-from evalscope.models.base import ChatMessage, ModelOutput
+from evalscope.api import ChatMessage, ModelOutput
 
 logger = logging.getLogger(__name__)
 
@@ -44,15 +44,19 @@ class PredictionRecord(BaseModel):
     input_hash: str
     """Hash of the messages sent; a cached answer is reused only for the same messages."""
     messages: list[ChatMessage]
-    """What was sent."""
-    target: str
-    """The reference answer."""
+    """What was sent; media parts are written as hash + source, never their bytes."""
+    target: Union[str, list[str]]
+    """The reference answer (or answers)."""
     output: Optional[ModelOutput] = None
     """The answer; ``None`` when the request failed."""
     error: Optional[str] = None
     """Why the request failed, after retries."""
     timestamp: float = Field(default_factory=time.time)
     """When the record was written (Unix time)."""
+
+    @field_serializer("messages")
+    def _messages_for_record(self, messages: list[ChatMessage]) -> list[dict[str, Any]]:
+        return [m.for_record().model_dump(exclude_none=True) for m in messages]
 
     @property
     def key(self) -> tuple[str, int]:
@@ -61,6 +65,11 @@ class PredictionRecord(BaseModel):
     @property
     def ok(self) -> bool:
         return self.output is not None and self.error is None
+
+    @property
+    def empty(self) -> bool:
+        """An answer without any text (the server's ``content: null``): scored, but not final."""
+        return self.output is not None and self.output.is_empty
 
 
 class ReviewRecord(BaseModel):
@@ -80,10 +89,14 @@ class ReviewRecord(BaseModel):
     """The model's text after filters."""
     extracted_prediction: str
     """The answer extracted from it."""
-    target: str
-    """The reference answer."""
+    target: Union[str, list[str]]
+    """The reference answer (or answers)."""
     score: dict[str, float] = Field(default_factory=dict)
     """Metric name -> value."""
+    explanation: Optional[str] = None
+    """Why the scorer gave this score (a judge's reasoning), when it says."""
+    score_metadata: dict[str, Any] = Field(default_factory=dict)
+    """What the scorer recorded besides the value (the extraction and equivalence used, ...)."""
     scoring_hash: str = ""
     """Hash of the scoring settings (metrics, filters, benchmark version)."""
     error: Optional[str] = None

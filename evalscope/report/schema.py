@@ -118,6 +118,8 @@ class ExecutionSubset(_Model):
     """Samples with a prediction and a score."""
     errored: int = 0
     """Samples whose request or scoring failed; they are not in the scores."""
+    empty: int = 0
+    """Scored samples whose answer came back without any text (``content: null``, a stream of only ``[DONE]``)."""
 
 
 class ExecutionSummary(_Model):
@@ -129,6 +131,8 @@ class ExecutionSummary(_Model):
     """Samples with a prediction and a score."""
     errored: int = 0
     """Samples that failed and are excluded from the scores."""
+    empty: int = 0
+    """Scored samples whose answer came back without any text; asked again when the run is resumed."""
     subsets: dict[str, ExecutionSubset] = Field(default_factory=dict)
     """Per-subset counts."""
 

@@ -7,11 +7,17 @@ capped by ``max_backoff``.
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
+import logging
 import random
 import time
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Awaitable, Callable, Mapping, TypeVar
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 TRANSIENT_STATUS = frozenset({408, 409, 429})
 
@@ -59,3 +65,31 @@ class RetryPolicy:
             return min(retry_after, self.max_backoff)
         cap = min(self.max_backoff, self.initial_backoff * (2 ** (attempt - 1)))
         return (rng or random).uniform(cap / 2, cap)
+
+
+class Transient(Exception):
+    """A failure that may pass if the same request is sent again (connection, timeout, 429, 5xx)."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+async def send_with_retries(send: Callable[[], Awaitable[T]], policy: RetryPolicy,
+                            give_up: Callable[[str, int], Exception], what: str = "request") -> T:
+    """The one retry loop of every client: ``send`` raises ``Transient`` to be re-sent, anything else ends it.
+
+    After ``policy.retries`` re-sends the last problem becomes ``give_up(problem, attempts)``, raised.
+    ``send`` is awaited once per attempt; ``attempts`` counts every send.
+    """
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            return await send()
+        except Transient as exc:
+            if attempt > policy.retries:
+                raise give_up(str(exc), attempt) from None
+            wait = policy.backoff(attempt, exc.retry_after)
+            logger.info("%s failed (%s); retry %d of %d in %.2fs", what, exc, attempt, policy.retries, wait)
+            await asyncio.sleep(wait)

@@ -26,8 +26,8 @@ class NativeBackend:
         return asyncio.run(self._run(context))
 
     async def _run(self, context: "RunContext") -> list["Report"]:
+        from evalscope.api.model import aclose
         from evalscope.benchmarks import get_benchmark
-        from evalscope.models.base import aclose
         from evalscope.models.factory import build_model
         from evalscope.native.engine import BenchmarkRun
 

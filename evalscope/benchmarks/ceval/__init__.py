@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from evalscope.benchmarks.base import BenchmarkMeta, Sample
+from evalscope.api import Sample
+from evalscope.benchmarks.base import BenchmarkMeta
 from evalscope.benchmarks.ceval.subjects import SUBJECTS
 from evalscope.benchmarks.multiple_choice import MCQ_TEMPLATE_ZH, MultipleChoiceBenchmark, mcq_sample
 from evalscope.registry import register
@@ -25,6 +26,7 @@ class CEval(MultipleChoiceBenchmark):
         few_shot_num=5,
         max_few_shot_num=5,
         metric_list=("acc",),
+        metric_map={"acc": "exact_match"},
         prompt_template=MCQ_TEMPLATE_ZH,
     )
 

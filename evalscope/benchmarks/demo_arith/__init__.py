@@ -8,7 +8,8 @@ from __future__ import annotations
 import random
 from typing import Any, Iterator, Optional
 
-from evalscope.benchmarks.base import Benchmark, BenchmarkMeta, Sample
+from evalscope.api import Sample
+from evalscope.benchmarks.base import Benchmark, BenchmarkMeta
 from evalscope.benchmarks.gsm8k import extract_number
 from evalscope.registry import register
 
@@ -33,6 +34,7 @@ class DemoArith(Benchmark):
         subsets=("default",),
         eval_split="test",
         metric_list=("acc",),
+        metric_map={"acc": "numeric_match"},
         prompt_template="{query}\nReply with the number only.",
     )
 
@@ -44,8 +46,3 @@ class DemoArith(Benchmark):
 
     def extract_answer(self, prediction: str, sample: Sample) -> str:
         return extract_number(prediction) or ""
-
-    def score(self, answer: str, sample: Sample) -> dict[str, float]:
-        from evalscope.benchmarks.gsm8k import numeric_scores
-
-        return numeric_scores(self.metric_list, answer, sample)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from evalscope.benchmarks.base import BenchmarkMeta, Sample
+from evalscope.api import Sample
+from evalscope.benchmarks.base import BenchmarkMeta
 from evalscope.benchmarks.mmlu.subjects import SUBJECT_CATEGORIES, SUBJECTS
 from evalscope.benchmarks.multiple_choice import MCQ_TEMPLATE, MultipleChoiceBenchmark, mcq_sample
 from evalscope.registry import register
@@ -24,6 +25,7 @@ class MMLU(MultipleChoiceBenchmark):
         few_shot_num=5,
         max_few_shot_num=5,
         metric_list=("acc",),
+        metric_map={"acc": "exact_match"},
         prompt_template=MCQ_TEMPLATE,
         csv_fieldnames=("question", "A", "B", "C", "D", "answer"),
     )

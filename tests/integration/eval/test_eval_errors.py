@@ -65,8 +65,8 @@ def test_ignore_errors_counts_failures_as_errored(tmp_path):
                          "--generation-config", "retries=0", "--ignore-errors", "--work-dir", str(tmp_path))
     assert result.returncode == 0, result.stderr
     report = read_report(only_run_dir(tmp_path), "mock-model", "demo_arith")
-    assert report["execution"] == {"requested": 6, "succeeded": 5, "errored": 1,
-                                   "subsets": {"default": {"requested": 6, "succeeded": 5, "errored": 1}}}
+    assert report["execution"] == {"requested": 6, "succeeded": 5, "errored": 1, "empty": 0,
+                                   "subsets": {"default": {"requested": 6, "succeeded": 5, "errored": 1, "empty": 0}}}
     assert report["metrics"][0]["score"] == 1.0 and report["metrics"][0]["num"] == 5
     assert "errored" in result.stdout
 

@@ -66,7 +66,9 @@ def test_gsm8k_sample_and_few_shot_format():
     s = bench.record_to_sample({"question": "Q?", "answer": "Step <<2*3=6>>6.\n#### 1,200"}, 0, "main")
     assert s.target == "1200" and s.metadata["reasoning"] == "Step 6."
     assert bench.format_few_shot(s).endswith("ANSWER: \\boxed{1200}")
-    assert bench.score("1200.0", s) == {"acc": 1.0}
+    (scorer,) = bench.scorers()
+    assert scorer.score_one(s, "1200.0") == {"acc": 1.0}  # acc is gsm8k's name for numeric_match
+    assert scorer.score_one(s, "1201") == {"acc": 0.0}
 
 
 def test_filters():

@@ -6,9 +6,9 @@ import pytest
 
 from evalscope.benchmarks import get_benchmark
 from evalscope.config import load_task
+from evalscope.data.readers import read_rows
 from evalscope.errors import DatasetError
 from evalscope.native.loader import find_file, iter_split
-from evalscope.data.readers import read_rows
 
 
 def _touch(path, text="{}\n"):

@@ -1,24 +1,15 @@
-"""The ModelAPI protocol and the records that cross it."""
+"""What crosses the model boundary: the ``ModelAPI`` protocol, ``ModelOutput``, ``Usage`` and ``ModelError``."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal, Optional, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Optional, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from evalscope.api.messages import ChatMessage
+
 if TYPE_CHECKING:
     from evalscope.config import GenerationConfig
-
-
-class ChatMessage(BaseModel):
-    """One message of a conversation."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    role: Literal["system", "user", "assistant"]
-    """Who speaks."""
-    content: str
-    """The text."""
 
 
 class Usage(BaseModel):
@@ -42,7 +33,7 @@ class ModelOutput(BaseModel):
     content: str = ""
     """The answer text (without the reasoning)."""
     reasoning_content: Optional[str] = None
-    """Reasoning the server returned apart from the answer (``reasoning_content``), if any."""
+    """Reasoning the server returned apart from the answer (``reasoning_content`` or ``reasoning``), if any."""
     choices: list[str] = Field(default_factory=list)
     """All answers when ``n > 1`` (the first equals ``content``)."""
     finish_reason: Optional[str] = None
@@ -57,6 +48,13 @@ class ModelOutput(BaseModel):
     """Seconds to the first content (streaming only)."""
     attempts: int = 1
     """Requests sent for this answer (1 + retries)."""
+    empty_reason: Optional[str] = None
+    """Set when the server answered with no text at all (``content: null``, a stream of only ``[DONE]``):
+    what it sent. Such an answer is scored, counted and warned about, and asked again on resume."""
+
+    @property
+    def is_empty(self) -> bool:
+        return self.empty_reason is not None
 
 
 class ModelError(Exception):

@@ -1,7 +1,7 @@
 import pytest
 
-from evalscope.models.base import ChatMessage, ModelError
-from evalscope.models.openai_codec import (
+from evalscope.api import ChatMessage, ModelError
+from evalscope.wire.openai import (
     StreamAccumulator,
     build_payload,
     endpoint_url,

@@ -1,4 +1,10 @@
-"""Pure OpenAI wire codecs: request bodies in, ModelOutputs out (no I/O; tested with canned data)."""
+"""The one OpenAI-compatible wire codec: URLs, request bodies, replies, errors and usage (pure; canned-data tests).
+
+Used by the eval client, the judge, the embeddings client and perf's non-streaming path (perf keeps its own
+fast streaming parser with the same semantics). Messages are encoded here and only here: a string content
+stays a string; parts become OpenAI's ``text`` / ``image_url`` / ``input_audio`` parts, local media as
+``data:`` URIs (``evalscope.api.media``). Reasoning is read from ``reasoning_content`` or ``reasoning``.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal, Optional
 
-from evalscope.models.base import ChatMessage, ModelError, ModelOutput, Usage
+from evalscope.api import ChatMessage, ModelError, ModelOutput, Usage
+from evalscope.api.media import MediaError, data_uri
 from evalscope.wire.content import text_of
 
 ApiKind = Literal["chat", "completions"]
@@ -27,8 +34,44 @@ def endpoint_url(api_url: str) -> tuple[str, ApiKind]:
 
 
 def messages_to_prompt(messages: list[ChatMessage]) -> str:
-    """A plain-text prompt for the completions API: the message contents joined by blank lines."""
-    return "\n\n".join(m.content for m in messages)
+    """A plain-text prompt for the completions API: the message texts joined by blank lines."""
+    if any(m.media for m in messages):
+        raise ModelError("a completions endpoint takes text only; send images to a .../chat/completions URL")
+    return "\n\n".join(m.text for m in messages)
+
+
+def encode_part(part: Any) -> dict[str, Any]:
+    """One content part as OpenAI's chat API spells it."""
+    if part.type == "text":
+        return {"type": "text", "text": part.text}
+    try:
+        url = data_uri(part)
+    except MediaError as exc:
+        raise ModelError(str(exc)) from None
+    if part.type == "image":
+        image: dict[str, Any] = {"url": url}
+        if part.detail != "auto":
+            image["detail"] = part.detail
+        return {"type": "image_url", "image_url": image}
+    if part.type == "audio":
+        media_type, _, payload = url.partition(";base64,")
+        fmt = part.format or media_type.rsplit("/", 1)[-1].replace("mpeg", "mp3").replace("x-wav", "wav")
+        return {"type": "input_audio", "input_audio": {"data": payload, "format": fmt}}
+    return {"type": "video_url", "video_url": {"url": url}}
+
+
+def encode_message(message: ChatMessage) -> dict[str, Any]:
+    """One message as OpenAI's chat API spells it (string content stays a string)."""
+    body: dict[str, Any] = {"role": message.role}
+    if isinstance(message.content, str):
+        body["content"] = message.content
+    else:
+        body["content"] = [encode_part(p) for p in message.content]
+    if message.name is not None:
+        body["name"] = message.name
+    if message.tool_call_id is not None:
+        body["tool_call_id"] = message.tool_call_id
+    return body
 
 
 def build_payload(
@@ -37,7 +80,7 @@ def build_payload(
     """The JSON body of one request."""
     body: dict[str, Any] = {"model": model}
     if kind == "chat":
-        body["messages"] = [m.model_dump() for m in messages]
+        body["messages"] = [encode_message(m) for m in messages]
     else:
         body["prompt"] = messages_to_prompt(messages)
     body.update(fields)
@@ -73,6 +116,12 @@ def parse_response(kind: ApiKind, data: Any) -> ModelOutput:
     if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
         raise ModelError("malformed response: no 'choices'")
     texts = [_choice_text(kind, c) for c in choices if isinstance(c, dict)]
+    first = choices[0].get("text" if kind == "completions" else "message")
+    if isinstance(first, dict):
+        first = first.get("content")
+    empty = None
+    if not texts[0][0] and not texts[0][1]:
+        empty = "content null" if first is None else "empty content"
     return ModelOutput(
         content=texts[0][0],
         reasoning_content=texts[0][1],
@@ -80,6 +129,7 @@ def parse_response(kind: ApiKind, data: Any) -> ModelOutput:
         finish_reason=choices[0].get("finish_reason"),
         usage=_usage(data.get("usage")),
         model=data.get("model"),
+        empty_reason=empty,
     )
 
 
@@ -147,11 +197,13 @@ class StreamAccumulator:
 
     def output(self) -> ModelOutput:
         content = "".join(self.content)
+        reasoning = "".join(self.reasoning) or None
         return ModelOutput(
             content=content,
-            reasoning_content="".join(self.reasoning) or None,
+            reasoning_content=reasoning,
             choices=[content],
             finish_reason=self.finish_reason,
             usage=self.usage,
             model=self.model,
+            empty_reason=None if (content or reasoning) else "stream without content",
         )
