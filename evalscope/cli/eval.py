@@ -12,7 +12,6 @@ import typing
 from typing import Any
 
 LIST_FIELDS = {"datasets"}
-BOOL_FIELDS = {"rerun_review", "no_timestamp", "ignore_errors", "debug"}
 TRI_STATE = {"stream"}  # legacy --stream / --no-stream
 
 
@@ -33,7 +32,7 @@ def add_task_arguments(parser: argparse.ArgumentParser) -> None:
             flags.append(f"--{name}")
         help_text = (field.description or "").replace("%", "%%")
         kwargs: dict[str, Any] = {"dest": name, "default": argparse.SUPPRESS, "help": help_text}
-        if name in BOOL_FIELDS:
+        if field.annotation is bool:  # a flag that switches a default-False field on
             parser.add_argument(*flags, action="store_true", **kwargs)
         elif name in TRI_STATE:
             parser.add_argument(*flags, action=argparse.BooleanOptionalAction, **kwargs)
