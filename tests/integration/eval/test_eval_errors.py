@@ -79,7 +79,7 @@ def test_client_errors_are_not_retried(tmp_path):
     assert result.returncode == 0, result.stderr
     assert stats["by_status"].get("404", stats["by_status"].get("400", 0)) == 3  # one request per sample
     preds = read_jsonl(only_run_dir(tmp_path) / "predictions" / "no-such-model" / "demo_arith_default.jsonl")
-    assert all(p["error"].startswith("HTTP 4") for p in preds)
+    assert len(preds) == 3 and all(p["error"].startswith("HTTP 4") for p in preds)
 
 
 @pytest.mark.parametrize("config,message", [

@@ -143,6 +143,7 @@ def test_base64_vectors_are_decoded():
     cfg = EmbeddingsConfig(model="m", base_url="http://127.0.0.1:1/v1")
     raw = base64.b64encode(struct.pack("<3f", 1.0, 0.5, -2.0)).decode()
     out = parse_response(cfg, {"data": [{"index": 0, "embedding": raw}]}, 1)
+    assert len(out) == 1 and len(out[0]) == 3
     assert all(math.isclose(a, b) for a, b in zip(out[0], [1.0, 0.5, -2.0]))
 
 
