@@ -10,7 +10,6 @@ error telling the user to unset it; every returned vector is checked against the
 from __future__ import annotations
 
 import asyncio
-import base64
 import logging
 import struct
 from typing import Any, Optional, Sequence
@@ -18,7 +17,7 @@ from typing import Any, Optional, Sequence
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from evalscope.errors import RunFailed
-from evalscope.wire.openai import error_text
+from evalscope.wire.openai import build_embeddings_payload, embeddings_url, error_text, parse_embeddings
 from evalscope.wire.retry import RetryPolicy, Transient, is_transient_status, retry_after_seconds, send_with_retries
 
 logger = logging.getLogger(__name__)
@@ -73,18 +72,12 @@ class EmbeddingsConfig(BaseModel):
 
     @property
     def url(self) -> str:
-        base = self.base_url.rstrip("/")
-        return base if base.endswith("/embeddings") else base + "/embeddings"
+        return embeddings_url(self.base_url)
 
 
 def build_payload(config: EmbeddingsConfig, texts: Sequence[str]) -> dict[str, Any]:
     """The JSON body of one request; ``dimensions`` only when it is set."""
-    payload: dict[str, Any] = {"model": config.model, "input": list(texts)}
-    if config.dimensions is not None:
-        payload["dimensions"] = config.dimensions
-    if config.encoding_format is not None:
-        payload["encoding_format"] = config.encoding_format
-    return payload
+    return build_embeddings_payload(config.model, texts, config.dimensions, config.encoding_format)
 
 
 def build_headers(config: EmbeddingsConfig) -> dict[str, str]:
@@ -97,13 +90,6 @@ def build_headers(config: EmbeddingsConfig) -> dict[str, str]:
 def error_message(body: Any) -> str:
     """The server's error text from an OpenAI-style (or any) error body."""
     return error_text(body) if isinstance(body, dict) else str(body)[:500]
-
-
-def _decode(embedding: Any) -> Vector:
-    if isinstance(embedding, str):  # base64 little-endian float32
-        raw = base64.b64decode(embedding)
-        return list(struct.unpack(f"<{len(raw) // 4}f", raw))
-    return [float(x) for x in embedding]
 
 
 def check_status(config: EmbeddingsConfig, status: int, body: Any) -> None:
@@ -121,14 +107,15 @@ def check_status(config: EmbeddingsConfig, status: int, body: Any) -> None:
 
 def parse_response(config: EmbeddingsConfig, body: Any, n_texts: int) -> list[Vector]:
     """The vectors of a 200 answer, in input order, size-checked when ``dimensions`` is set."""
-    data = body.get("data") if isinstance(body, dict) else None
-    if not isinstance(data, list) or len(data) != n_texts:
-        got = len(data) if isinstance(data, list) else "no"
+    try:
+        vectors = parse_embeddings(body)
+    except (KeyError, TypeError, ValueError, struct.error) as exc:
+        raise EmbeddingsError(f"embeddings server at {config.url} sent a malformed embedding ({exc})") from None
+    if vectors is None or len(vectors) != n_texts:
+        got = len(vectors) if vectors is not None else "no"
         raise EmbeddingsError(
             f"embeddings server at {config.url} returned {got} embeddings for {n_texts} inputs"
         )
-    ordered = sorted(data, key=lambda d: d.get("index", 0))
-    vectors = [_decode(d["embedding"]) for d in ordered]
     if config.dimensions is not None:
         for v in vectors:
             if len(v) != config.dimensions:

@@ -8,29 +8,26 @@ stays a string; parts become OpenAI's ``text`` / ``image_url`` / ``input_audio``
 
 from __future__ import annotations
 
+import base64
 import json
+import struct
 from dataclasses import dataclass, field
-from typing import Any, Literal, Optional
+from typing import Any, Optional, Sequence
+from urllib.parse import urlsplit, urlunsplit
 
 from evalscope.api import ChatMessage, ModelError, ModelOutput, Usage
 from evalscope.api.media import MediaError, data_uri
 from evalscope.wire.content import text_of
+from evalscope.wire.urls import ApiKind, endpoint_url  # noqa: F401  (the codec's URL half, re-exported)
 
-ApiKind = Literal["chat", "completions"]
 
-
-def endpoint_url(api_url: str) -> tuple[str, ApiKind]:
-    """The request URL and API kind for ``api_url``.
-
-    ``.../chat/completions`` -> chat; ``.../completions`` -> plain completions; a base URL
-    (``http://host/v1``) -> ``<base>/chat/completions``.
-    """
-    url = api_url.rstrip("/")
-    if url.endswith("/chat/completions"):
-        return url, "chat"
-    if url.endswith("/completions"):
-        return url, "completions"
-    return url + "/chat/completions", "chat"
+def embeddings_url(base_url: str) -> str:
+    """The embeddings request URL for an API base (``/embeddings`` appended unless present; query kept)."""
+    parts = urlsplit(base_url.strip())
+    path = parts.path.rstrip("/")
+    if not path.endswith("/embeddings"):
+        path += "/embeddings"
+    return urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
 
 
 def messages_to_prompt(messages: list[ChatMessage]) -> str:
@@ -207,3 +204,34 @@ class StreamAccumulator:
             model=self.model,
             empty_reason=None if (content or reasoning) else "stream without content",
         )
+
+
+# -- embeddings
+
+
+def build_embeddings_payload(model: str, texts: Sequence[str], dimensions: Optional[int] = None,
+                             encoding_format: Optional[str] = None) -> dict[str, Any]:
+    """The JSON body of one embeddings request; ``dimensions`` and ``encoding_format`` only when set."""
+    payload: dict[str, Any] = {"model": model, "input": list(texts)}
+    if dimensions is not None:
+        payload["dimensions"] = dimensions
+    if encoding_format is not None:
+        payload["encoding_format"] = encoding_format
+    return payload
+
+
+def decode_embedding(embedding: Any) -> list[float]:
+    """One embedding: a list of numbers, or base64 little-endian float32 (``encoding_format: base64``)."""
+    if isinstance(embedding, str):
+        raw = base64.b64decode(embedding)
+        return list(struct.unpack(f"<{len(raw) // 4}f", raw))
+    return [float(x) for x in embedding]
+
+
+def parse_embeddings(body: Any) -> Optional[list[list[float]]]:
+    """The vectors of an embeddings reply in input order (by ``index``); ``None`` when it has no ``data`` list."""
+    data = body.get("data") if isinstance(body, dict) else None
+    if not isinstance(data, list):
+        return None
+    ordered = sorted(data, key=lambda d: d.get("index", 0) if isinstance(d, dict) else 0)
+    return [decode_embedding(d["embedding"]) for d in ordered]

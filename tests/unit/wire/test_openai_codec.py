@@ -76,3 +76,24 @@ def test_stream_content_parts_are_text():
     assert acc.feed({"choices": [{"index": 0, "delta": {"content": [{"type": "text", "text": "4"}]}}]}) is True
     acc.feed({"choices": [{"index": 0, "delta": {"content": [{"type": "text", "text": "2"}]}, "finish_reason": "stop"}]})
     assert acc.output().content == "42"
+
+
+def test_embeddings_codec_and_url():
+    import base64
+    import struct
+
+    from evalscope.wire.openai import build_embeddings_payload, embeddings_url, parse_embeddings
+
+    assert embeddings_url("http://h/v1?api-version=2") == "http://h/v1/embeddings?api-version=2"
+    assert embeddings_url("http://h/v1/embeddings/") == "http://h/v1/embeddings"
+    assert build_embeddings_payload("e", ["a"]) == {"model": "e", "input": ["a"]}
+    assert build_embeddings_payload("e", ["a"], 8, "base64")["dimensions"] == 8
+    raw = base64.b64encode(struct.pack("<2f", 0.5, -1.0)).decode()
+    body = {"data": [{"index": 1, "embedding": raw}, {"index": 0, "embedding": [1, 2]}]}
+    assert parse_embeddings(body) == [[1.0, 2.0], [0.5, -1.0]]
+    assert parse_embeddings({"error": "x"}) is None
+
+
+def test_chat_url_keeps_its_query():
+    assert endpoint_url("http://h/v1/chat/completions?api-version=1") == (
+        "http://h/v1/chat/completions?api-version=1", "chat")
