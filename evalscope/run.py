@@ -47,28 +47,16 @@ def run_one(task: TaskConfig, display: Optional["Display"] = None) -> dict[str, 
 
 
 def _backend(task: TaskConfig) -> Any:
+    """The task's backend, which has validated the task (before any run directory exists)."""
     try:
-        factory = registry.get("backend", task.eval_backend)
+        task.eval_backend = registry.canonical("backend", task.eval_backend)
     except RegistryError as exc:
         raise ConfigError(f"eval_backend: {exc}") from None
-    if task.eval_backend.lower() == "native":
-        _check_native_names(task)
-    return factory()
-
-
-def _check_native_names(task: TaskConfig) -> None:
-    from evalscope.benchmarks import benchmark_names
-    from evalscope.registry import unknown_name_message
-
-    known = benchmark_names()
-    for name in task.datasets:
-        if name not in known:
-            raise ConfigError("datasets: " + unknown_name_message("benchmark", name, known))
-    for name in task.dataset_args:
-        if name not in known:
-            raise ConfigError("dataset_args: " + unknown_name_message("benchmark", name, known))
-        if name not in task.datasets:
-            logger.warning("dataset_args has settings for %r, which is not in datasets; they are unused", name)
+    backend = registry.get("backend", task.eval_backend)()
+    validate = getattr(backend, "validate", None)
+    if validate is not None:
+        validate(task)
+    return backend
 
 
 def _run_dir(task: TaskConfig) -> RunDir:

@@ -1,8 +1,8 @@
 """The contract every evaluation backend follows.
 
-``run_task`` validates a TaskConfig, creates the run directory, looks up
-``registry.get("backend", task.eval_backend)`` and calls ``backend.run(context)``, which
-returns the Reports it produced (already written under ``run_dir.reports``).
+``run_task`` validates a TaskConfig, looks up ``registry.get("backend", task.eval_backend)``,
+calls ``backend.validate(task)``, creates the run directory and calls ``backend.run(context)``,
+which returns the Reports it produced (already written under ``run_dir.reports``).
 
 External harness backends (RAGEval, VLMEvalKit, OpenCompass, lm-eval) implement the three
 steps of ``ExternalBackend``; the shared machinery in ``evalscope.backend`` runs them in-process
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from evalscope.config import TaskConfig
@@ -35,11 +35,20 @@ class RunContext:
     ``run_dir`` is a run being resumed)."""
 
 
-@runtime_checkable
-class Backend(Protocol):
-    """One required method: run the task and return its reports."""
+class Backend:
+    """Base of every evaluation backend: ``validate`` the task, then ``run`` it.
 
-    def run(self, context: RunContext) -> list["Report"]: ...
+    ``run_task`` calls ``validate(task)`` before it creates the run directory, so a mistake costs
+    nothing; a backend that does not subclass this may leave ``validate`` out.
+    """
+
+    def validate(self, task: "TaskConfig") -> None:
+        """Check (and canonicalize, e.g. benchmark names) the task; raise ``ConfigError``. Default: nothing."""
+        return None
+
+    def run(self, context: RunContext) -> list["Report"]:
+        """Run the task; the reports it produced (already written under ``run_dir.reports``)."""
+        raise NotImplementedError
 
 
 class ExternalBackend(Protocol):

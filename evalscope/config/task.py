@@ -18,7 +18,9 @@ from evalscope.config.generation import GenerationConfig, parse_kv_or_json
 
 logger = logging.getLogger(__name__)
 
-EvalType = Literal["openai_api", "llm_ckpt", "mock_llm", "custom"]
+EvalType = str
+"""A model type: any ``model:<name>`` of the registry (checked where the model is built, with
+"did you mean"); the built-ins are openai_api, llm_ckpt, mock_llm and custom."""
 LEGACY_EVAL_TYPES = {"service": "openai_api", "server": "openai_api", "checkpoint": "llm_ckpt"}
 HubType = Literal["modelscope", "huggingface", "local"]
 
@@ -85,7 +87,8 @@ class TaskConfig(BaseModel):
     api_key: Optional[SecretStr] = None
     """API key (never written to outputs or logs)."""
     eval_type: Optional[EvalType] = None
-    """How the model is reached; inferred: an ``api_url`` means ``openai_api``."""
+    """How the model is reached: a model type of the registry (``evalscope list models``, plugins add
+    more); inferred: an ``api_url`` means ``openai_api``."""
     generation_config: GenerationConfig = Field(default_factory=GenerationConfig)
     """Generation settings (JSON or ``k=v,k=v``)."""
 

@@ -6,21 +6,33 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING
 
+from evalscope.backend.base import Backend
 from evalscope.errors import ConfigError, RunFailed
 from evalscope.registry import register
 from evalscope.report.io import write_report
 
 if TYPE_CHECKING:
     from evalscope.backend.base import RunContext
+    from evalscope.config import TaskConfig
     from evalscope.report import Report
 
 logger = logging.getLogger(__name__)
 
 
 @register("backend", "Native")
-class NativeBackend:
+class NativeBackend(Backend):
     """Runs each benchmark of the task in turn; stops after a benchmark with errors unless
     ``ignore_errors``."""
+
+    def validate(self, task: "TaskConfig") -> None:
+        """Benchmark names and the model type against the registry, set to their canonical names."""
+        from evalscope.benchmarks import canonicalize_names
+        from evalscope.models.factory import check_model_type
+
+        if not task.datasets:
+            raise ConfigError("no datasets given: pass --datasets (see `evalscope list benchmarks`)")
+        canonicalize_names(task)
+        check_model_type(task)
 
     def run(self, context: "RunContext") -> list["Report"]:
         return asyncio.run(self._run(context))
