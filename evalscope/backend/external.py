@@ -10,7 +10,7 @@ importing nothing heavy). ``ExternalRunner.run`` picks how to run it:
 
 ``runner`` and ``timeout`` (seconds, isolated runs only; ``EVALSCOPE_BACKEND_TIMEOUT``) are the
 core's keys of ``eval_config``: they are removed before the plugin sees its config.
-Both ways end in ``execute``: translate -> native config file (secrets masked) -> run the
+Both ways end in ``execute``: translate -> native config file (masked by ``evalscope.secrets``) -> run the
 harness -> reports (an empty result is a failure, never a silent success) -> ``write_report``.
 """
 
@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Optional
 
+from evalscope.backend.base import Backend
 from evalscope.errors import ConfigError, RunFailed, UsageError
 
 if TYPE_CHECKING:
@@ -138,14 +139,14 @@ def choose_runner(spec: ExternalSpec, requested: RunnerKind) -> Literal["inproce
 
 def execute(plugin: "ExternalBackend", task: "TaskConfig", run_dir: "RunDir", backend: str) -> list["Report"]:
     """translate -> run the harness -> reports, written under ``run_dir.reports``."""
-    from evalscope.config import mask_secrets
     from evalscope.report.io import write_report
+    from evalscope.secrets import mask_config
 
     work_dir = run_dir.backend_dir(backend)
     work_dir.mkdir(parents=True, exist_ok=True)
     native = plugin.translate(task, run_dir)
     (work_dir / "native_config.json").write_text(
-        json.dumps(mask_secrets(native), indent=2, ensure_ascii=False, default=str), encoding="utf-8"
+        json.dumps(mask_config(native), indent=2, ensure_ascii=False, default=str), encoding="utf-8"
     )
     logger.info("%s: running the harness (work dir %s)", backend, work_dir)
     plugin.run_native(native, work_dir)
@@ -158,11 +159,18 @@ def execute(plugin: "ExternalBackend", task: "TaskConfig", run_dir: "RunDir", ba
     return reports
 
 
-class ExternalRunner:
+class ExternalRunner(Backend):
     """The ``Backend`` registered for an external harness: picks the runner and runs the job."""
 
     def __init__(self, spec: ExternalSpec) -> None:
         self.spec = spec
+
+    def validate(self, task: "TaskConfig") -> None:
+        """The core's part of ``eval_config`` and the model flags, before a run directory is made."""
+        from evalscope.backend.model_spec import model_spec
+
+        split_options(task.eval_config, self.spec.name)
+        model_spec(task)
 
     def run(self, context: "RunContext") -> list["Report"]:
         task = context.task

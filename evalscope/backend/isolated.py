@@ -1,8 +1,9 @@
 """Run an external backend as a subprocess in its own virtual environment.
 
-The core writes ``backends/<name>/job.json`` (the task with secrets masked, the run directory,
-the plugin's entry) and starts ``<env>/bin/python -m evalscope.backend.job job.json``; secrets
-travel in the child's environment (``EVALSCOPE_JOB_SECRETS``), never in a file. The child's
+The core writes ``backends/<name>/job.json`` (the task masked by the one secret policy,
+``evalscope.secrets.mask_config``; the run directory; the plugin's entry) and starts
+``<env>/bin/python -m evalscope.backend.job job.json --secrets-stdin``; the values the masking
+replaced travel on the child's stdin, never in a file or in the environment. The child's
 stdout and stderr are streamed to ``logs/<env>_backend.log`` (its pid is in ``job.pid``); it writes its reports with
 ``write_report`` and a ``result.json`` naming them. Whatever happens to the child - an exception,
 a crash, a kill by the OOM killer, a hang past ``timeout`` - the core ends with a ``RunFailed``
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-SECRETS_ENV = "EVALSCOPE_JOB_SECRETS"
+SECRETS_FLAG = "--secrets-stdin"
 JOB_SCHEMA_VERSION = 1
 LOG_TAIL_LINES = 20
 
@@ -50,7 +51,7 @@ class Job(BaseModel):
     entry: str
     """``module:Class`` of the plugin's ExternalBackend."""
     task: dict[str, Any]
-    """The task as plain data, secrets masked (restored from ``EVALSCOPE_JOB_SECRETS``)."""
+    """The task as plain data, secrets masked (the child restores them from its stdin)."""
     run_dir: str
     """The run directory (absolute)."""
     result_file: str
@@ -74,43 +75,47 @@ class JobResult(BaseModel):
     """True when the error is the user's mistake (bad config, missing data)."""
 
 
-def collect_secrets(task: "TaskConfig") -> dict[str, str]:
-    """Secret values of the task by dotted path (``api_key``, ``eval_config.models.0.api_key``)."""
-    from evalscope.config.task import _is_secret_key
-
-    found: dict[str, str] = {}
-    if task.api_key is not None:
-        found["api_key"] = task.api_key.get_secret_value()
-
-    def walk(value: Any, path: str) -> None:
-        if isinstance(value, dict):
-            for k, v in value.items():
-                p = f"{path}.{k}"
-                if _is_secret_key(str(k)) and isinstance(v, str):
-                    found[p] = v
-                else:
-                    walk(v, p)
-        elif isinstance(value, list):
-            for i, v in enumerate(value):
-                walk(v, f"{path}.{i}")
-
-    walk(task.eval_config, "eval_config")
-    return found
+def task_data(task: "TaskConfig") -> dict[str, Any]:
+    """The task as plain data, secrets in clear (in memory only: never written)."""
+    data = task.model_dump(mode="json", exclude={"stream", "timeout", "model"})
+    model = task.model if isinstance(task.model, (str, type(None))) else f"<{type(task.model).__name__} object>"
+    data = {"model": model, **data}
+    data["api_key"] = task.api_key.get_secret_value() if task.api_key is not None else None
+    return data
 
 
-def restore_secrets(task: dict[str, Any], secrets: dict[str, str]) -> dict[str, Any]:
-    """Put the secret values back into the task data (in memory only)."""
-    for path, value in secrets.items():
-        parts = path.split(".")
-        node: Any = task
-        for part in parts[:-1]:
-            node = node[int(part)] if isinstance(node, list) else node[part]
-        last = parts[-1]
-        if isinstance(node, list):
-            node[int(last)] = value
-        else:
-            node[last] = value
-    return task
+def split_secrets(data: Any) -> tuple[Any, list[tuple[list[Any], Any]]]:
+    """``data`` masked by the one policy (``evalscope.secrets.mask_config``), and the values the
+    masking replaced, as ``(path, value)`` pairs that ``restore_secrets`` puts back."""
+    from evalscope.secrets import mask_config
+
+    masked = mask_config(data)
+    found: list[tuple[list[Any], Any]] = []
+
+    def walk(real: Any, shown: Any, path: list[Any]) -> None:
+        if isinstance(real, dict) and isinstance(shown, dict) and list(real) == list(shown):
+            for key in real:
+                walk(real[key], shown[key], [*path, str(key)])
+        elif isinstance(real, list) and isinstance(shown, list) and len(real) == len(shown):
+            for i, (r, m) in enumerate(zip(real, shown)):
+                walk(r, m, [*path, i])
+        elif real != shown:
+            found.append((path, real))
+
+    walk(data, masked, [])
+    return masked, found
+
+
+def restore_secrets(data: Any, secrets: list[Any]) -> Any:
+    """Put the secret values back into the masked data (in memory only)."""
+    for path, value in secrets:
+        if not path:
+            return value
+        node = data
+        for part in path[:-1]:
+            node = node[part]
+        node[path[-1]] = value
+    return data
 
 
 def _pump(stream: Any, log_path: Path) -> None:
@@ -161,19 +166,20 @@ def run_isolated(
     log_path = (run_dir.logs / f"{spec.env}_backend.log").resolve()
     result_path = work_dir / "result.json"
     result_path.unlink(missing_ok=True)
-    job = Job(backend=spec.name, entry=spec.entry, task=task.to_safe_dict(),
+    masked, secrets = split_secrets(task_data(task))
+    job = Job(backend=spec.name, entry=spec.entry, task=masked,
               run_dir=str(run_dir.root.resolve()), result_file=str(result_path))
     job_path = work_dir / "job.json"
     job_path.write_text(job.model_dump_json(indent=2), encoding="utf-8")
 
     env = dict(os.environ)
-    env[SECRETS_ENV] = json.dumps(collect_secrets(task))
     env.setdefault("PYTHONUNBUFFERED", "1")
-    cmd = [python or str(envs.env_python(spec.env)), "-m", "evalscope.backend.job", str(job_path)]
+    cmd = [python or str(envs.env_python(spec.env)), "-m", "evalscope.backend.job", str(job_path), SECRETS_FLAG]
     logger.info("%s: isolated job %s (log %s)", spec.name, job_path, log_path)
     started = time.monotonic()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
                             cwd=str(work_dir), start_new_session=True)
+    _send_secrets(proc, secrets)
     (work_dir / "job.pid").write_text(str(proc.pid), encoding="utf-8")  # to watch or stop the job
     pump = threading.Thread(target=_pump, args=(proc.stdout, log_path), daemon=True)
     pump.start()
@@ -202,6 +208,16 @@ def run_isolated(
         raise _failed(f"{spec.name} job reported success but no results", log_path)
     logger.info("%s: isolated job finished in %.1fs with %d reports", spec.name, elapsed, len(result.reports))
     return [read_report(p) for p in result.reports]
+
+
+def _send_secrets(proc: subprocess.Popen, secrets: list[Any]) -> None:
+    """The secret values go to the child on its stdin, then stdin is closed."""
+    assert proc.stdin is not None
+    try:
+        proc.stdin.write(json.dumps(secrets).encode("utf-8"))
+        proc.stdin.close()
+    except BrokenPipeError:  # the child died at start; its exit code and log say why
+        pass
 
 
 def _read_result(path: Path) -> Optional[JobResult]:

@@ -1,7 +1,7 @@
 """The child side of an isolated backend run: ``python -m evalscope.backend.job JOB_FILE``.
 
-Runs inside the plugin's own environment: reads the job, restores the secrets from the
-environment, rebuilds the TaskConfig, runs ``evalscope.backend.external.execute`` and writes
+Runs inside the plugin's own environment: reads the job, restores the secrets from stdin
+(``--secrets-stdin``), rebuilds the TaskConfig, runs ``evalscope.backend.external.execute`` and writes
 ``result.json`` (status, report paths or the error). Logs go to stderr, which the parent
 streams into the run's ``logs/``.
 """
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
 import traceback
 from pathlib import Path
@@ -18,24 +17,25 @@ from pathlib import Path
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if len(args) != 1:
-        print("usage: python -m evalscope.backend.job JOB_FILE", file=sys.stderr)
+    if len(args) not in (1, 2) or (len(args) == 2 and args[1] != "--secrets-stdin"):
+        print("usage: python -m evalscope.backend.job JOB_FILE [--secrets-stdin]", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from evalscope.backend.external import ExternalSpec, execute
-    from evalscope.backend.isolated import SECRETS_ENV, Job, JobResult, restore_secrets
+    from evalscope.backend.isolated import Job, JobResult, restore_secrets
     from evalscope.config import TaskConfig
     from evalscope.errors import UsageError
     from evalscope.report.io import report_path
     from evalscope.run_dir import RunDir
+    from evalscope.secrets import MASK
 
     job = Job.model_validate_json(Path(args[0]).read_text(encoding="utf-8"))
     result_path = Path(job.result_file)
-    secrets = json.loads(os.environ.pop(SECRETS_ENV, "{}") or "{}")
+    secrets = json.loads(sys.stdin.read() or "[]") if len(args) == 2 else []
     data = restore_secrets(job.task, secrets)
-    if "api_key" not in secrets:
-        data["api_key"] = None
+    if data.get("api_key") == MASK:
+        data["api_key"] = None  # a masked key is not a key (run without --secrets-stdin)
     try:
         task = TaskConfig.model_validate(data)
         spec = ExternalSpec(name=job.backend, env="", distribution="", entry=job.entry, source="")

@@ -229,7 +229,9 @@ class TaskConfig(BaseModel):
         if self.api_key is not None:
             data["api_key"] = "***"
         data["model_args"] = mask_secrets(data.get("model_args", {}))
-        data["eval_config"] = mask_secrets(data.get("eval_config"))
+        from evalscope.secrets import mask_config
+
+        data["eval_config"] = mask_config(data.get("eval_config"))  # a backend's config: the one policy
         headers = data["generation_config"].get("extra_headers", {})
         data["generation_config"]["extra_headers"] = {
             k: ("***" if _is_secret_key(k) else v) for k, v in headers.items()

@@ -1,6 +1,7 @@
 """``RAGBackend``: the three steps of evalscope's ExternalBackend contract for MTEB.
 
-- ``translate``: validate ``eval_config`` (``evalscope_rag.config``) into the native config:
+- ``translate``: apply the unified model flags (``evalscope_rag.model_flags``), validate
+  ``eval_config`` (``evalscope_rag.config``) into the native config:
   the normalized MTEB config plus where raw results go and the sample limit
   (``eval.limits``, else the task's integer ``limit``);
 - ``run_native``: for each model and task, load the data (offline errors name the way out),
@@ -44,7 +45,10 @@ class RAGBackend:
     name = NAME
 
     def translate(self, task: "TaskConfig", run_dir: "RunDir") -> dict[str, Any]:
-        cfg = parse_config(task.eval_config or {})
+        from evalscope.backend.model_spec import model_spec
+        from evalscope_rag.model_flags import apply_model_spec
+
+        cfg = parse_config(apply_model_spec(task.eval_config or {}, model_spec(task)))
         work_dir = run_dir.backend_dir(NAME)
         output = Path(cfg.eval.output_folder)
         output = output if output.is_absolute() else work_dir / output

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -16,25 +15,11 @@ from evalscope.config import TaskConfig
 from evalscope.display import NullDisplay
 from evalscope.errors import ConfigError, RunFailed, UsageError
 from evalscope.run_dir import RunDir
+from evalscope.secrets import MASK
 
 HERE = Path(__file__).parent
 SPEC = ExternalSpec(name="Fake", env="fake", distribution="fake-harness",
                     entry="fake_harness_plugin:FakeBackend", source="backends/fake")
-
-
-@pytest.fixture
-def plugin_env(tmp_path, monkeypatch):
-    """The fake plugin importable here and in children; a fake isolated env using this Python."""
-    monkeypatch.syspath_prepend(str(HERE))
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]))
-    monkeypatch.setenv(envs.BACKENDS_DIR_ENV, str(tmp_path / "envs"))
-    bindir = tmp_path / "envs" / "fake" / "bin"
-    bindir.mkdir(parents=True)
-    wrapper = bindir / "python"
-    wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
-    wrapper.chmod(0o755)
-    (tmp_path / "envs" / "fake" / envs.MARKER).write_text("{}")
-    return tmp_path
 
 
 def run(tmp_path: Path, mode: str, runner: str, timeout: float = 60):
@@ -57,7 +42,7 @@ def test_ok_run_writes_reports_and_no_secret(plugin_env, runner):
     assert reports[0].extra["secret_ok"] is True
     assert (run_dir.reports / reports[0].model_name / "fake.json").exists()
     native = json.loads((run_dir.backend_dir("Fake") / "native_config.json").read_text())
-    assert native["api_key"] == "***"
+    assert native["api_key"] == MASK
     text = all_text(run_dir.root)
     assert "sk-inner" not in text and "sk-outer" not in text
     if runner == "isolated":
