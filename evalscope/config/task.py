@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, ByteSize, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from evalscope.config.generation import GenerationConfig, parse_kv_or_json
 
@@ -55,6 +55,11 @@ class DatasetArgs(BaseModel):
     """Split to evaluate on."""
     train_split: Optional[str] = None
     """Split few-shot examples come from."""
+    max_image_bytes: Optional[ByteSize] = Field(default=None, gt=0)
+    """Largest image sent, in bytes (``500000``, ``"5MB"`` = 5,000,000, ``"5MiB"``): bigger ones are re-encoded as
+    JPEG and scaled down, per request (needs ``pip install 'evalscope[vision]'``)."""
+    image_max_pixels: Optional[int] = Field(default=None, gt=0)
+    """Largest image sent, in pixels (width x height): bigger ones are scaled down, aspect kept."""
 
     def identity(self) -> dict[str, Any]:
         """The settings that change the prompts (a resumed run must share them).
@@ -63,7 +68,7 @@ class DatasetArgs(BaseModel):
         sample by the hash of each prompt. Scoring settings may change: reviews are redone then.
         """
         keys = ("few_shot_num", "few_shot_random", "prompt_template", "system_prompt", "eval_split",
-                "train_split")
+                "train_split", "max_image_bytes", "image_max_pixels")
         return {k: getattr(self, k) for k in keys if getattr(self, k) is not None}
 
 

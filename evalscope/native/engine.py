@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterator, Optional
 
 from evalscope.api import ChatMessage, ModelError
+from evalscope.api.images import ImageLimits, ImagePreparer
 from evalscope.api.media import MediaError, identity, stamp
 from evalscope.errors import ConfigError, DatasetError
 from evalscope.filters import build_filters
@@ -97,6 +98,7 @@ class BenchmarkRun:
         self._writers: dict[str, tuple[JsonlAppender, JsonlAppender]] = {}
         self._scoring: set[asyncio.Task] = set()
         self._scoring_slots = asyncio.Semaphore(max(4, 2 * task.eval_batch_size))
+        self._images = ImagePreparer(ImageLimits.of(benchmark.args))
     # -- planning
     def _load_samples(self, subset: str, split: str, required: bool, at_most: Optional[int] = None) -> list["Sample"]:
         rows = iter_split(self.benchmark, self.task, subset, split, required=required)
@@ -228,6 +230,7 @@ class BenchmarkRun:
                 task.cancel()
             progress.close()
             self._executor.shutdown(wait=False, cancel_futures=True)
+            self._images.close()
             for pred_w, rev_w in self._writers.values():
                 pred_w.close()
                 rev_w.close()
@@ -303,8 +306,12 @@ class BenchmarkRun:
         base = dict(sample_id=item.sample.id, repeat=item.repeat, subset=item.subset,
                     model=self.task.model_id or "model", input_hash=item.input_hash, messages=item.messages,
                     target=item.sample.target)
+        try:  # images read, checked and fitted to the limits per request, in a thread; records keep hash + source
+            messages = await self._images.prepare(item.messages)
+        except MediaError as exc:
+            return PredictionRecord(**base, error=str(exc))
         try:
-            output = await self.model.generate(item.messages, self.task.generation_config)
+            output = await self.model.generate(messages, self.task.generation_config)
         except ModelError as exc:
             return PredictionRecord(**base, error=str(exc))
         except asyncio.CancelledError:

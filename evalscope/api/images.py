@@ -1,0 +1,213 @@
+"""Images made ready to send, one request at a time: read, checked, and shrunk to the configured limits.
+
+A local or inline image part becomes a ``data:`` URI of bytes that respect ``dataset_args``' ``max_image_bytes``
+and ``image_max_pixels``: an image over the pixel limit is scaled down (aspect kept, its format kept), one over
+the byte limit is re-encoded as JPEG at falling quality, then scaled down until it fits. An http(s) URL is sent
+as it is (never fetched here, so no limit applies to it). Nothing is kept between requests: a run holds the
+bytes of the images in flight only. :class:`ImagePreparer` runs this in a small thread pool (Pillow releases
+the GIL while it decodes, resizes and encodes), so that the event loop never waits for an image.
+
+Records are not affected: they keep the original image's hash and source (``ChatMessage.for_record``).
+Scaling and re-encoding need Pillow (``pip install 'evalscope[vision]'``); without limits it is not needed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import io
+import logging
+import math
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from evalscope.api.media import MediaError, is_remote, read_bytes
+from evalscope.api.messages import ChatMessage
+from evalscope.errors import ConfigError
+
+logger = logging.getLogger(__name__)
+
+INSTALL_HINT = "pip install 'evalscope[vision]'"
+JPEG_QUALITIES = (85, 70, 55, 40)
+MIN_SIDE = 16
+"""Images are never scaled below this many pixels on their short side; past it an image that does not fit is
+an error."""
+
+
+@dataclass(frozen=True)
+class ImageLimits:
+    """How big a sent image may be; ``None`` means no limit."""
+
+    max_bytes: Optional[int] = None
+    """Largest encoded image, in bytes."""
+    max_pixels: Optional[int] = None
+    """Largest image, in pixels (width x height)."""
+
+    @classmethod
+    def of(cls, args: Any) -> "ImageLimits":
+        """The limits of a benchmark's ``DatasetArgs``; a limit without Pillow installed is a ``ConfigError``."""
+        limits = cls(getattr(args, "max_image_bytes", None), getattr(args, "image_max_pixels", None))
+        if limits.active and not pillow_available():
+            raise ConfigError(f"dataset_args max_image_bytes / image_max_pixels need Pillow: {INSTALL_HINT}")
+        return limits
+
+    @property
+    def active(self) -> bool:
+        return self.max_bytes is not None or self.max_pixels is not None
+
+
+def pillow_available() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("PIL") is not None
+
+
+def _pil() -> Any:
+    try:
+        from PIL import Image
+    except ImportError:
+        raise MediaError(f"scaling images needs Pillow: {INSTALL_HINT}") from None
+    return Image
+
+
+def _open(data: bytes, what: str) -> Any:
+    """The decoded image (``MediaError`` naming ``what`` when the bytes are not a readable image)."""
+    Image = _pil()
+    try:
+        image = Image.open(io.BytesIO(data))
+        image.load()
+    except Image.DecompressionBombError as exc:
+        raise MediaError(f"image {what} is too large to decode safely: {exc}") from None
+    except (OSError, ValueError, SyntaxError) as exc:
+        raise MediaError(f"image {what} cannot be decoded: {exc}") from None
+    return image
+
+
+def _encode(image: Any, fmt: str, quality: int = 85) -> bytes:
+    buf = io.BytesIO()
+    if fmt == "JPEG":
+        if image.mode not in ("RGB", "L"):
+            image = _flatten(image)
+        image.save(buf, format="JPEG", quality=quality, optimize=True)
+    else:
+        image.save(buf, format=fmt, optimize=True)
+    return buf.getvalue()
+
+
+def _flatten(image: Any) -> Any:
+    """An RGB copy, transparent areas on white (JPEG has no alpha)."""
+    Image = _pil()
+    rgba = image.convert("RGBA")
+    background = Image.new("RGB", rgba.size, (255, 255, 255))
+    background.paste(rgba, mask=rgba.getchannel("A"))
+    return background
+
+
+def _scaled(image: Any, factor: float) -> Any:
+    width, height = image.size
+    size = (max(1, math.floor(width * factor)), max(1, math.floor(height * factor)))
+    return image.resize(size, _pil().Resampling.LANCZOS)
+
+
+def fit_image(data: bytes, media_type: Optional[str], limits: ImageLimits, what: str = "") -> tuple[bytes, str]:
+    """``data`` (bytes of ``media_type``) within ``limits``: the same bytes when they fit, else new ones and type.
+
+    Over ``max_pixels``: scaled by ``sqrt(max_pixels / pixels)`` (rounded down), format kept (PNG for formats
+    Pillow cannot write). Over ``max_bytes``: the original format at that size if it fits, else JPEG at
+    qualities 85..40, then scaled down step by step. ``MediaError`` when it cannot fit.
+    """
+    media_type = media_type or "application/octet-stream"
+    if not limits.active:
+        return data, media_type
+    image = _open(data, what)
+    width, height = image.size
+    too_many = limits.max_pixels is not None and width * height > limits.max_pixels
+    too_big = limits.max_bytes is not None and len(data) > limits.max_bytes
+    if not (too_many or too_big):
+        return data, media_type
+    fmt = "JPEG" if media_type == "image/jpeg" else "PNG"
+    if too_many:
+        image = _scaled(image, math.sqrt(limits.max_pixels / (width * height)))  # type: ignore[operator]
+    out = _encode(image, fmt)
+    if limits.max_bytes is None or len(out) <= limits.max_bytes:
+        return out, f"image/{fmt.lower()}"
+    while True:
+        for quality in JPEG_QUALITIES:
+            out = _encode(image, "JPEG", quality)
+            if len(out) <= limits.max_bytes:
+                logger.debug("image %s: %d -> %d bytes, %dx%d, JPEG q%d", what, len(data), len(out),
+                             *image.size, quality)
+                return out, "image/jpeg"
+        if min(image.size) <= MIN_SIDE:
+            raise MediaError(f"image {what} does not fit in max_image_bytes={limits.max_bytes} even at "
+                             f"{image.size[0]}x{image.size[1]} ({len(out)} bytes as JPEG)")
+        factor = max(0.5, min(0.9, math.sqrt(limits.max_bytes / len(out))))
+        image = _scaled(image, max(factor, MIN_SIDE / min(image.size)))
+
+
+def _check_image(data: bytes, media_type: Optional[str], what: str) -> None:
+    if not media_type or not media_type.startswith("image/"):
+        raise MediaError(f"image {what} is not an image file (starts with {data[:8]!r})")
+    if pillow_available():
+        from PIL import Image, UnidentifiedImageError
+
+        try:
+            Image.open(io.BytesIO(data)).verify()
+        except UnidentifiedImageError:
+            raise MediaError(f"image {what} is not an image file (starts with {data[:8]!r})") from None
+        except Exception as exc:  # Pillow's verify raises many types for broken files
+            raise MediaError(f"image {what} is corrupt: {exc or type(exc).__name__}") from None
+
+
+def prepare_part(part: Any, limits: ImageLimits) -> Any:
+    """An image part ready to send: its bytes checked, fitted to ``limits``, inlined as a ``data:`` URI."""
+    if part.type != "image":
+        return part
+    value = part.image
+    if not value:
+        raise MediaError("image part has no image (records keep only hash + source; it cannot be sent)")
+    if is_remote(value):
+        return part
+    what = repr(part.source or ("inline" if value.startswith("data:") else value))
+    data, media_type = read_bytes(value)
+    media_type = part.media_type or media_type
+    _check_image(data, media_type, what)
+    out, out_type = fit_image(data, media_type, limits, what)
+    uri = f"data:{out_type};base64,{base64.b64encode(out).decode('ascii')}"
+    return part.model_copy(update={"image": uri, "media_type": out_type})
+
+
+def prepare_messages(messages: list[ChatMessage], limits: ImageLimits) -> list[ChatMessage]:
+    """The messages with every local or inline image prepared (see :func:`prepare_part`); blocking."""
+    out = []
+    for message in messages:
+        if isinstance(message.content, str) or not message.media:
+            out.append(message)
+            continue
+        out.append(message.model_copy(update={"content": [prepare_part(p, limits) for p in message.content]}))
+    return out
+
+
+class ImagePreparer:
+    """Prepares the images of one request at a time in a bounded thread pool, off the event loop."""
+
+    def __init__(self, limits: ImageLimits, workers: Optional[int] = None) -> None:
+        self.limits = limits
+        self._workers = workers or min(4, os.cpu_count() or 1)
+        self._executor: Optional[ThreadPoolExecutor] = None
+
+    async def prepare(self, messages: list[ChatMessage]) -> list[ChatMessage]:
+        """``prepare_messages`` in the pool; messages without images come back at once."""
+        if not any(m.media for m in messages):
+            return messages
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="evalscope-images")
+        return await asyncio.get_running_loop().run_in_executor(self._executor, prepare_messages, messages,
+                                                                self.limits)
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
