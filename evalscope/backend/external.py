@@ -219,12 +219,16 @@ def external_specs() -> list[ExternalSpec]:
 
 def find_spec(name: str) -> ExternalSpec:
     """The spec whose env name or backend name is ``name`` (case-insensitive)."""
-    from evalscope.registry import unknown_name_message
+    from evalscope.registry import KNOWN_PLUGINS, unknown_name_message
 
     specs = external_specs()
     for spec in specs:
         if name.lower() in (spec.env.lower(), spec.name.lower()):
             return spec
+    if ("backend", name.lower()) in KNOWN_PLUGINS:
+        folder = name.lower().replace("-", "_")
+        raise UsageError(f"backend {name!r} is a planned plugin that this version of evalscope does not ship yet "
+                         f"(no backends/{folder}); installable now: {', '.join(s.env for s in specs)}")
     raise UsageError(unknown_name_message("backend", name, [s.env for s in specs]))
 
 

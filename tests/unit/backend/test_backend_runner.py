@@ -124,3 +124,11 @@ def test_env_built_from_another_core_version_warns(plugin_env, caplog):
     with caplog.at_level("WARNING"):
         envs.check_core_version("fake")
     assert "evalscope backend install fake --force" in caplog.text
+
+
+def test_backend_install_of_a_planned_backend_says_so():
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-m", "evalscope.cli.main", "backend", "install", "lm-eval"],
+                          capture_output=True, text=True)
+    assert done.returncode == 2 and "does not ship yet (no backends/lm_eval)" in done.stderr
