@@ -1,7 +1,7 @@
 """Readers of local data files: jsonl, json, csv, tsv, parquet -> iterators of dict rows.
 
-Rows are streamed, never all held. A malformed row raises a ``DatasetError`` naming the file
-and line.
+Rows are streamed, never all held. A malformed row, or bytes that are not UTF-8, raise a
+``DatasetError`` naming the file and line (and the byte offset of bad bytes).
 """
 
 from __future__ import annotations
@@ -40,24 +40,50 @@ def read_rows(path: Path, fieldnames: Optional[Sequence[str]] = None) -> Iterato
         raise DatasetError(f"{path}: unsupported data file type (use one of {', '.join(SUFFIXES)})")
 
 
-def _jsonl(path: Path) -> Iterator[dict[str, Any]]:
-    opener = gzip.open if path.name.endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8") as f:
-        for lineno, line in enumerate(f, 1):
-            if not line.strip():
-                continue
+def _not_utf8(path: Path, lineno: int, offset: int, byte: bytes) -> DatasetError:
+    return DatasetError(f"{path}:{lineno}: not UTF-8 text (byte 0x{byte.hex()} at byte offset {offset}); "
+                        "save the file as UTF-8")
+
+
+def text_lines(path: Path, bom: bool = False) -> Iterator[tuple[int, str]]:
+    """``(line number, line)`` of a UTF-8 text file (gzip-compressed when it ends in ``.gz``), each
+    line with its end kept; ``bom`` drops a leading byte-order mark."""
+    opener: Any = gzip.open if path.name.endswith(".gz") else open
+    offset = 0
+    with opener(path, "rb") as f:
+        for lineno, raw in enumerate(f, 1):
             try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise DatasetError(f"{path}:{lineno}: malformed JSON line: {exc.msg} (column {exc.colno})") from None
-            if not isinstance(row, dict):
-                raise DatasetError(f"{path}:{lineno}: expected a JSON object per line, got {type(row).__name__}")
-            yield row
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise _not_utf8(path, lineno, offset + exc.start, raw[exc.start:exc.start + 1]) from None
+            if bom and lineno == 1:
+                line = line.removeprefix("\ufeff")
+            offset += len(raw)
+            yield lineno, line
+
+
+def _jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    for lineno, line in text_lines(path):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise DatasetError(f"{path}:{lineno}: malformed JSON line: {exc.msg} (column {exc.colno})") from None
+        if not isinstance(row, dict):
+            raise DatasetError(f"{path}:{lineno}: expected a JSON object per line, got {type(row).__name__}")
+        yield row
 
 
 def _json(path: Path) -> Iterator[dict[str, Any]]:
+    raw = path.read_bytes()
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        start = exc.start + (3 if raw.startswith(b"\xef\xbb\xbf") else 0)  # utf-8-sig counts after the BOM
+        raise _not_utf8(path, raw.count(b"\n", 0, start) + 1, start, raw[start:start + 1]) from None
+    try:
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise DatasetError(f"{path}:{exc.lineno}: malformed JSON: {exc.msg} (column {exc.colno})") from None
     if isinstance(data, dict):
@@ -74,18 +100,18 @@ def _json(path: Path) -> Iterator[dict[str, Any]]:
 
 
 def _csv(path: Path, delimiter: str, fieldnames: Optional[Sequence[str]]) -> Iterator[dict[str, Any]]:
-    with open(path, newline="", encoding="utf-8-sig") as f:
-        reader = csv.DictReader(f, fieldnames=list(fieldnames) if fieldnames else None, delimiter=delimiter)
-        header = reader.fieldnames or []
-        if not header:
-            return
-        for row in reader:
-            if None in row or any(v is None for v in row.values()):
-                given = sum(1 for k, v in row.items() if k is not None and v is not None) + len(row.get(None) or [])
-                raise DatasetError(
-                    f"{path}:{reader.line_num}: row has {given} of {len(header)} columns ({', '.join(header)})"
-                )
-            yield row
+    lines = (line for _, line in text_lines(path, bom=True))
+    reader = csv.DictReader(lines, fieldnames=list(fieldnames) if fieldnames else None, delimiter=delimiter)
+    header = reader.fieldnames or []
+    if not header:
+        return
+    for row in reader:
+        if None in row or any(v is None for v in row.values()):
+            given = sum(1 for k, v in row.items() if k is not None and v is not None) + len(row.get(None) or [])
+            raise DatasetError(
+                f"{path}:{reader.line_num}: row has {given} of {len(header)} columns ({', '.join(header)})"
+            )
+        yield row
 
 
 def _parquet(path: Path) -> Iterator[dict[str, Any]]:

@@ -90,7 +90,25 @@ def find_subset_file(root: Path, subset: str) -> Optional[Path]:
 
 def iter_split(benchmark: "Benchmark", task: "TaskConfig", subset: str, split: str,
                required: bool = True) -> Iterator[dict[str, Any]]:
-    """Rows of one subset and split. ``required=False`` yields nothing when the split is absent."""
+    """Rows of one subset and split. ``required=False`` yields nothing when the split is absent;
+    a required split without a single row is a ``DatasetError`` (not a run that scores nothing)."""
+    rows = _split_rows(benchmark, task, subset, split, required)
+    if not required:
+        yield from rows
+        return
+    empty = True
+    for row in rows:
+        empty = False
+        yield row
+    if empty:
+        raise DatasetError(
+            f"{benchmark.name}: {source_of(benchmark, task, subset, split)} holds no rows for subset {subset!r} "
+            f"split {split!r} (an empty or blank file?); give a file with at least one record"
+        )
+
+
+def _split_rows(benchmark: "Benchmark", task: "TaskConfig", subset: str, split: str,
+                required: bool) -> Iterator[dict[str, Any]]:
     root = local_root(benchmark, task)
     builtin = benchmark.builtin_rows(subset, split) if root is None else None
     if builtin is not None:
