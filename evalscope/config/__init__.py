@@ -7,12 +7,12 @@ from typing import Union
 
 from evalscope.config.errors import validate
 from evalscope.config.generation import GenerationConfig
-from evalscope.config.task import DatasetArgs, TaskConfig, mask_secrets
+from evalscope.config.task import DatasetArgs, TaskConfig, mask_task_data
 from evalscope.errors import ConfigError
 
 TaskInput = Union[TaskConfig, dict, str, Path]
 
-__all__ = ["DatasetArgs", "GenerationConfig", "TaskConfig", "TaskInput", "load_task", "load_tasks", "mask_secrets"]
+__all__ = ["DatasetArgs", "GenerationConfig", "TaskConfig", "TaskInput", "load_task", "load_tasks", "mask_task_data"]
 
 
 def load_task(source: TaskInput) -> TaskConfig:

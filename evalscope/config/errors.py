@@ -61,10 +61,24 @@ def format_validation_error(root: type[BaseModel], exc: ValidationError, what: s
             msg = err["msg"]
             if msg.startswith("Value error, "):
                 msg = msg[len("Value error, ") :]
-            got = err.get("input")
+            got = _shown_input(loc, err.get("input"))
             shown = "" if isinstance(got, (dict, list)) or got is None else f" (got {got!r})"
             lines.append(f"{_where(loc, 'invalid')}: {msg}{shown}")
     return "\n".join(lines)
+
+
+def _shown_input(loc: tuple[Any, ...], got: Any) -> Any:
+    """The rejected value as it may be shown: secrets masked (a bad URL may carry a password)."""
+    from evalscope.config.api_url import shown_url
+    from evalscope.secrets import MASK, is_secret_key
+
+    if loc and isinstance(loc[-1], str) and is_secret_key(loc[-1]) and got is not None:
+        return MASK
+    if isinstance(got, str) and "://" in got:
+        return shown_url(got)
+    if isinstance(got, str) and "@" in got and not any(c.isspace() for c in got):  # user:pass@host, no scheme
+        return shown_url("http://" + got)[len("http://"):]
+    return got
 
 
 def validate(model: type[BaseModel], data: Any, what: str = "task config") -> Any:

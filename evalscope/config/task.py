@@ -15,6 +15,7 @@ from typing import Any, Literal, Optional, Union
 from pydantic import BaseModel, ByteSize, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from evalscope.config.generation import GenerationConfig, parse_kv_or_json
+from evalscope.secrets import MASK, mask_config
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +71,15 @@ class DatasetArgs(BaseModel):
         keys = ("few_shot_num", "few_shot_random", "prompt_template", "system_prompt", "eval_split",
                 "train_split", "max_image_bytes", "image_max_pixels")
         return {k: getattr(self, k) for k in keys if getattr(self, k) is not None}
+
+    @field_validator("prompt_template")
+    @classmethod
+    def _template(cls, v: Optional[str]) -> Optional[str]:
+        from evalscope.config.templates import check_template
+
+        if v is not None:
+            check_template(v)
+        return v
 
 
 class TaskConfig(BaseModel):
@@ -186,13 +196,20 @@ class TaskConfig(BaseModel):
             raise ValueError("limit must be a count (int >= 1) or a fraction in (0, 1)")
         return v
 
+    @field_validator("api_url")
+    @classmethod
+    def _api_url(cls, v: Optional[str]) -> Optional[str]:
+        from evalscope.config.api_url import check_api_url
+
+        return None if v is None else check_api_url(v)
+
     @field_validator("eval_config", mode="before")
     @classmethod
     def _eval_config(cls, v: Any) -> Any:
         if isinstance(v, (str, Path)) and str(v).strip():
             text = str(v).strip()
             if text.startswith("{"):
-                return json.loads(text)
+                return parse_kv_or_json(text, "eval_config")
             return read_mapping_file(Path(text), "eval_config")
         return v
 
@@ -220,65 +237,89 @@ class TaskConfig(BaseModel):
         if self.eval_type == "openai_api" and not self.api_url:
             raise ValueError("eval_type 'openai_api' needs --api-url (e.g. http://127.0.0.1:8000/v1)")
         if not self.model_id:
-            self.model_id = _default_model_id(self.model)
+            self.model_id = _default_model_id(self.model, self.eval_type)
         return self
 
     def dataset_args_for(self, benchmark: str) -> DatasetArgs:
         return self.dataset_args.get(benchmark) or DatasetArgs()
 
+    def to_plain_dict(self) -> dict[str, Any]:
+        """The task as plain data, secrets in clear (kept in memory: never write it anywhere)."""
+        data = self.model_dump(mode="json", exclude={"stream", "timeout", "model", "api_key"})
+        model = self.model if isinstance(self.model, (str, type(None))) else f"<{type(self.model).__name__} object>"
+        key = self.api_key.get_secret_value() if self.api_key is not None else None
+        return {"model": model, "api_key": key, **data}
+
     def to_safe_dict(self) -> dict[str, Any]:
-        """The task as plain data with secrets masked (for ``configs/task_config.yaml``)."""
-        data = self.model_dump(mode="json", exclude={"stream", "timeout", "model"})
-        data = {"model": self.model if isinstance(self.model, (str, type(None))) else
-                f"<{type(self.model).__name__} object>", **data}
-        if self.api_key is not None:
-            data["api_key"] = "***"
-        data["model_args"] = mask_secrets(data.get("model_args", {}))
-        from evalscope.secrets import mask_config
-
-        data["eval_config"] = mask_config(data.get("eval_config"))  # a backend's config: the one policy
-        headers = data["generation_config"].get("extra_headers", {})
-        data["generation_config"]["extra_headers"] = {
-            k: ("***" if _is_secret_key(k) else v) for k, v in headers.items()
-        }
-        return data
+        """The task as plain data with secrets masked (for ``configs/task_config.yaml`` and job files)."""
+        return mask_task_data(self.to_plain_dict())
 
 
-_SECRET_WORDS = ("key", "token", "secret", "password", "authorization")
+_GENERATION_OPAQUE = ("extra_headers", "extra_body")
 
 
-def _is_secret_key(key: str) -> bool:
-    return any(word in key.lower() for word in _SECRET_WORDS)
+def mask_task_data(data: dict[str, Any]) -> dict[str, Any]:
+    """Task data (``TaskConfig.to_plain_dict`` or a saved task config) with every secret masked.
+
+    The one policy of ``evalscope.secrets``: the API key, URL credentials and query values anywhere,
+    every header value but the known-plain ones, every ``extra_body`` value, and the secret-named
+    keys of the free-form mappings (``model_args``, ``eval_config``). The typed fields of
+    ``generation_config`` are shown as they are (``max_tokens`` is not a token).
+    """
+    data = dict(data)
+    generation = dict(data.pop("generation_config", None) or {})
+    safe = mask_config(data)
+    if data.get("api_key"):
+        safe["api_key"] = MASK
+    free = {k: generation.pop(k) for k in _GENERATION_OPAQUE if k in generation}
+    shown = {k: (mask_config(v) if isinstance(v, str) else v) for k, v in generation.items()}
+    safe["generation_config"] = {**shown, **mask_config(free)}
+    return safe
 
 
-def mask_secrets(value: Any) -> Any:
-    """A copy of ``value`` with every field named like a secret (api_key, token, ...) masked."""
-    if isinstance(value, dict):
-        return {k: ("***" if _is_secret_key(str(k)) and v is not None else mask_secrets(v)) for k, v in value.items()}
-    if isinstance(value, list):
-        return [mask_secrets(v) for v in value]
-    return value
-
-
-def _default_model_id(model: Any) -> str:
+def _default_model_id(model: Any, eval_type: Optional[str] = None) -> str:
+    """``org/name`` -> ``name``; ``qwen2.5:7b`` (an Ollama-style tag) stays whole; a custom model's
+    ``module:Class`` -> ``Class``. Where it names a path, ``RunDir`` makes it file-system-safe."""
     if model is None:
         return "mock-model"
     if isinstance(model, str):
-        name = model.rstrip("/").split("/")[-1]
-        return name.split(":")[-1] if ":" in name and not os.path.exists(model) else name
+        if eval_type == "custom" and ":" in model and not os.path.exists(model):
+            return model.rsplit(":", 1)[-1]
+        return model.rstrip("/").split("/")[-1] or model
     return getattr(model, "model_name", None) or type(model).__name__
 
 
 def read_mapping_file(path: Path, what: str) -> dict[str, Any]:
+    """The mapping in a YAML/JSON file; every way it can be wrong is a one-line ``ValueError``."""
     if not path.exists():
         raise ValueError(f"{what}: file not found: {path}")
-    text = path.read_text(encoding="utf-8")
-    if path.suffix.lower() == ".json":
-        data = json.loads(text)
-    else:
-        import yaml
-
-        data = yaml.safe_load(text)
+    if path.is_dir():
+        raise ValueError(f"{what}: {path} is a directory, not a YAML/JSON file")
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        raise ValueError(f"{what}: cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{what}: {path} is not UTF-8 text (byte {exc.start}: {exc.reason})") from None
+    data = _parse_mapping_text(text, path, what)
     if not isinstance(data, dict):
         raise ValueError(f"{what}: {path} must hold a mapping, not {type(data).__name__}")
     return data
+
+
+def _parse_mapping_text(text: str, path: Path, what: str) -> Any:
+    if path.suffix.lower() == ".json":
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{what}: {path}:{exc.lineno}: invalid JSON: {exc.msg} (column {exc.colno})") from None
+    import yaml
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ValueError(f"{what}: {path}{where}: invalid YAML: {problem}"
+                         + (f" (column {mark.column + 1})" if mark is not None else "")) from None

@@ -76,5 +76,12 @@ def _custom_factory(task: "TaskConfig") -> Any:
     model = task.model
     if isinstance(model, str):
         cls = resolve_class(model)
-        model = cls(**task.model_args) if callable(cls) else cls
+        if callable(cls):
+            try:
+                model = cls(**task.model_args)
+            except TypeError as exc:  # model_args the class does not take
+                raise ConfigError(f"custom model {model!r} cannot be built with model_args "
+                                  f"{sorted(task.model_args)}: {exc}") from None
+        else:
+            model = cls
     return wrap(model, task.model_id or "custom-model")

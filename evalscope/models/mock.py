@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from evalscope.api import ChatMessage, ModelOutput, Usage
 from evalscope.registry import register
@@ -49,19 +49,44 @@ class MockArgs(BaseModel):
     """Reasoning content attached to every answer."""
     rules: list[MockRule] = Field(default_factory=list, exclude=True)
 
+    @field_validator("script")
+    @classmethod
+    def _script(cls, v: Any) -> Any:
+        load_rules(v)  # a missing or malformed script is a config error, found before the run starts
+        return v
+
 
 def load_rules(script: Any) -> list[MockRule]:
+    """The rules of ``script`` (a list, or a JSON/JSONL file of them); a ``ValueError`` saying what is wrong."""
     if script is None:
         return []
     if isinstance(script, list):
-        return [MockRule.model_validate(r) for r in script]
-    path = Path(script)
-    text = path.read_text(encoding="utf-8")
-    if path.suffix == ".jsonl":
-        rows = [json.loads(line) for line in text.splitlines() if line.strip()]
-    else:
+        return [_rule(r, f"script item {i}") for i, r in enumerate(script)]
+    if not isinstance(script, str):
+        raise ValueError(f"script must be a list of rules or a JSON/JSONL file path, not {type(script).__name__}")
+    path = Path(script).expanduser()
+    if not path.is_file():
+        raise ValueError(f"script file {str(path)!r} does not exist")
+    try:
+        text = path.read_text(encoding="utf-8")
+        if path.suffix == ".jsonl":
+            return [_rule(json.loads(line), f"{path}:{n}") for n, line in enumerate(text.splitlines(), 1)
+                    if line.strip()]
         rows = json.loads(text)
-    return [MockRule.model_validate(r) for r in rows]
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"script file {path}: {exc}") from None
+    if not isinstance(rows, list):
+        raise ValueError(f"script file {path}: expected a JSON list of rules")
+    return [_rule(r, f"{path} item {i}") for i, r in enumerate(rows)]
+
+
+def _rule(row: Any, where: str) -> MockRule:
+    from pydantic import ValidationError
+
+    try:
+        return MockRule.model_validate(row)
+    except ValidationError:
+        raise ValueError(f"{where}: a rule is {{\"contains\": str, \"reply\": str}}, got {row!r}") from None
 
 
 class MockModel:
@@ -105,3 +130,6 @@ class MockModel:
 @register("model", "mock_llm")
 def _mock_factory(task: "TaskConfig") -> MockModel:
     return MockModel(task.model_id or "mock-model", **task.model_args)
+
+
+_mock_factory.args_model = MockArgs  # type: ignore[attr-defined]  # model_args checked before the run

@@ -168,3 +168,6 @@ def _loads_chunk(data: str) -> Any:
 @register("model", "openai_api")
 def _openai_factory(task: "TaskConfig") -> OpenAICompatibleModel:
     return OpenAICompatibleModel.from_task(task)
+
+
+_openai_factory.args_model = None  # type: ignore[attr-defined]  # takes no model_args (evalscope.run checks)

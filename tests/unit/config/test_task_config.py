@@ -66,13 +66,57 @@ def test_unknown_keys_everywhere_name_the_nearest_key():
 
 def test_secrets_are_masked():
     task = load_task({"api_key": "sk-1", "model_args": {"api_key": "sk-2", "nested": {"token": "t"}},
-                      "generation_config": {"extra_headers": {"Authorization": "Bearer x", "X-Id": "7"}},
+                      "generation_config": {"extra_headers": {"Authorization": "Bearer x", "X-Id": "7",
+                                                              "Content-Type": "text/plain"}},
                       "eval_config": {"models": [{"api_key": "sk-3", "model_name": "e"}]}})
     text = str(task.to_safe_dict())
-    for secret in ("sk-1", "sk-2", "Bearer x", "sk-3", "'t'"):
+    for secret in ("sk-1", "sk-2", "Bearer x", "sk-3", "'t'", "'7'"):
         assert secret not in text
-    assert "'X-Id': '7'" in text
+    assert "'X-Id': '**********'" in text and "'Content-Type': 'text/plain'" in text  # an allow-list
     assert task.api_key.get_secret_value() == "sk-1"
+
+
+SECRETS = ("PASS", "QSECRET", "COOKIE", "TENANT", "BODYSECRET", "ARGTOKEN", "EVALPW", "HEADERV")
+
+
+def secret_task():
+    return load_task({
+        "model": "m",
+        "api_url": "http://user:PASS@127.0.0.1:8000/v1?api-key=QSECRET&api-version=2024-01",
+        "generation_config": {"max_tokens": 32, "temperature": 0,
+                              "extra_headers": {"Cookie": "s=COOKIE", "X-Tenant-Id": "TENANT"},
+                              "extra_body": {"session": "BODYSECRET", "chat_template_kwargs": {"x": True}}},
+        "model_args": {"auth_token": "ARGTOKEN"},
+        "eval_config": {"models": [{"api_base": "http://u:EVALPW@h/v1", "headers": {"X-A": "HEADERV"}}]},
+    })
+
+
+def test_every_secret_is_masked_by_the_one_policy():
+    safe = secret_task().to_safe_dict()
+    text = str(safe)
+    for secret in SECRETS:
+        assert secret not in text, secret
+    assert safe["api_url"] == "http://**********@127.0.0.1:8000/v1?api-key=**********&api-version=2024-01"
+    assert safe["generation_config"]["max_tokens"] == 32  # a typed field named like a token is not one
+    assert set(safe["generation_config"]["extra_body"]) == {"session", "chat_template_kwargs"}
+
+
+@pytest.mark.parametrize("model,eval_type,model_id", [
+    ("qwen2.5:7b", None, "qwen2.5:7b"),  # an Ollama-style tag, served: kept whole
+    ("library/qwen2.5:7b-instruct", None, "qwen2.5:7b-instruct"),
+    ("Qwen/Qwen2.5-7B-Instruct", None, "Qwen2.5-7B-Instruct"),
+    ("my_pkg.models:MyModel", "custom", "MyModel"),  # a custom model class keeps its class name
+])
+def test_model_id(model, eval_type, model_id):
+    task = load_task({"model": model, "api_url": "http://127.0.0.1:1/v1"} if eval_type is None
+                     else {"model": model, "eval_type": eval_type})
+    assert task.model_id == model_id
+
+
+def test_a_bad_api_url_is_one_error_at_config_time_without_its_password():
+    with pytest.raises(ConfigError, match="port must be in 1-65535") as err:
+        load_task({"model": "m", "api_url": "http://user:PASS@h:99999/v1?api-key=QSECRET"})
+    assert "PASS" not in str(err.value) and "QSECRET" not in str(err.value)
 
 
 def test_eval_config_from_a_yaml_file(tmp_path):
