@@ -23,6 +23,7 @@ from evalscope.perf.mock_server.generate import (
     build_reply,
     error_body,
     full_response,
+    match_images,
     match_text,
     prompt_token_count,
 )
@@ -142,8 +143,11 @@ async def completion(request: web.Request, endpoint: str) -> web.StreamResponse:
         return error
     assert body is not None
     text = match_text(body, endpoint)
-    decision = state.decide(endpoint, text)
+    images = match_images(body, endpoint)
+    decision = state.decide(endpoint, text, [i["sha256"] for i in images if "sha256" in i])
     entry.update(prompt_sha256=hashlib.sha256(text.encode()).hexdigest(), prompt_index=decision.index)
+    if images:
+        entry["images"] = images
     entry["rule"] = decision.rule_index
     fault = decision.fault
     entry["fault"] = fault.kind if fault else None

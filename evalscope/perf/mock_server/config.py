@@ -45,6 +45,9 @@ class Rule(BaseModel):
     """The whole text, exactly (an O(1) dict lookup)."""
     sha256: Optional[str] = None
     """Hex sha256 of the whole text (UTF-8), exactly."""
+    image_sha256: Optional[str] = None
+    """Hex sha256 of the bytes of an image (a ``data:`` URI part) of the last user message: all 64 digits, or the
+    first 16 (what evalscope's records keep). Answers by image content, whatever the text."""
     reply: Optional[str] = None
     """Answer text; ``None`` means the default reply (useful for fault-only rules)."""
     reasoning: Optional[str] = None
@@ -54,9 +57,10 @@ class Rule(BaseModel):
 
     @model_validator(mode="after")
     def _one_matcher(self) -> "Rule":
-        given = [k for k in ("contains", "regex", "exact", "sha256") if getattr(self, k) is not None]
+        given = [k for k in ("contains", "regex", "exact", "sha256", "image_sha256") if getattr(self, k) is not None]
         if len(given) != 1:
-            raise ValueError(f"a rule needs exactly one of contains/regex/exact/sha256, got {given or 'none'}")
+            raise ValueError(
+                f"a rule needs exactly one of contains/regex/exact/sha256/image_sha256, got {given or 'none'}")
         return self
 
 

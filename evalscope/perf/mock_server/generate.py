@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import time
 from dataclasses import dataclass
@@ -18,6 +20,47 @@ def _content_text(content: Any) -> str:
     if isinstance(content, list):  # OpenAI content parts
         return "\n".join(p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text")
     return "" if content is None else str(content)
+
+
+def _image_size(data: bytes) -> Optional[tuple[int, int]]:
+    """Width and height from a PNG, GIF or JPEG header (``None`` for other formats or a broken header)."""
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    if data[:4] == b"GIF8" and len(data) >= 10:
+        return int.from_bytes(data[6:8], "little"), int.from_bytes(data[8:10], "little")
+    pos = 2 if data[:2] == b"\xff\xd8" else len(data)
+    while pos + 9 <= len(data) and data[pos] == 0xFF:
+        marker, length = data[pos + 1], int.from_bytes(data[pos + 2 : pos + 4], "big")
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):  # a start-of-frame segment
+            return int.from_bytes(data[pos + 7 : pos + 9], "big"), int.from_bytes(data[pos + 5 : pos + 7], "big")
+        pos += 2 + length
+    return None
+
+
+def match_images(body: dict, endpoint: str) -> list[dict[str, Any]]:
+    """The images of the last user message, as received: sha256, size in bytes, MIME type, width and height of each
+    ``data:`` URI part (an http(s) URL part is listed by its URL); what ``image_sha256`` rules and the log see."""
+    messages = body.get("messages") if endpoint == "chat" else None
+    user = next((m for m in reversed(messages or []) if isinstance(m, dict) and m.get("role") == "user"), None)
+    content = user.get("content") if user else None
+    out: list[dict[str, Any]] = []
+    for part in content if isinstance(content, list) else []:
+        url = (part.get("image_url") or {}).get("url") if isinstance(part, dict) else None
+        if not isinstance(url, str):
+            continue
+        if not url.startswith("data:"):
+            out.append({"url": url})
+            continue
+        header, _, payload = url.partition(",")
+        try:
+            data = base64.b64decode(payload, validate=True) if header.endswith(";base64") else payload.encode()
+        except ValueError:
+            out.append({"error": "bad base64"})
+            continue
+        size = _image_size(data)
+        out.append({"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data), "media_type": header[5:].split(";")[0],
+                    "width": size[0] if size else None, "height": size[1] if size else None})
+    return out
 
 
 def match_text(body: dict, endpoint: str) -> str:

@@ -45,6 +45,7 @@ class Script:
         self.rules = list(rules)
         self._exact: dict[str, int] = {}
         self._sha: dict[str, int] = {}
+        self._image: dict[str, int] = {}
         self._grams: dict[str, list[int]] = {}
         self._linear: list[int] = []
         self._regex: dict[int, re.Pattern[str]] = {}
@@ -53,6 +54,8 @@ class Script:
                 self._exact.setdefault(rule.exact, i)
             elif rule.sha256 is not None:
                 self._sha.setdefault(rule.sha256.lower(), i)
+            elif rule.image_sha256 is not None:
+                self._image.setdefault(rule.image_sha256.lower(), i)
             elif rule.contains is not None and len(rule.contains) >= GRAM:
                 self._grams.setdefault(rule.contains[:GRAM], []).append(i)
             else:
@@ -63,10 +66,15 @@ class Script:
     def __len__(self) -> int:
         return len(self.rules)
 
-    def match(self, text: str) -> Optional[tuple[int, Rule]]:
+    def match(self, text: str, images: Sequence[str] = ()) -> Optional[tuple[int, Rule]]:
+        """``images``: the hex sha256 of each image of the message (``image_sha256`` rules)."""
         if not self.rules:
             return None
         best = self._exact.get(text)
+        for digest in images if self._image else ():
+            hit = self._image.get(digest, self._image.get(digest[:16]))
+            if hit is not None and (best is None or hit < best):
+                best = hit
         if self._sha:
             hit = self._sha.get(sha256_hex(text))
             if hit is not None and (best is None or hit < best):

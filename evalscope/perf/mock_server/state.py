@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from collections import Counter, deque
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 from evalscope.perf.mock_server.config import FaultSpec, MockServerConfig, Rule
 from evalscope.perf.mock_server.script import Script, sha256_hex
@@ -58,14 +58,14 @@ class State:
         self._next_id += 1
         return self._next_id
 
-    def decide(self, endpoint: str, text: str) -> Decision:
-        """Count the request and pick its rule and fault."""
+    def decide(self, endpoint: str, text: str, images: Sequence[str] = ()) -> Decision:
+        """Count the request and pick its rule and fault (``images``: sha256 of the message's images)."""
         self.total += 1
         self.by_endpoint[endpoint] += 1
         self.prompts[text] += 1
         self.prompts_sha256[sha256_hex(text)] += 1
         index = self.prompts[text]
-        hit = self.script.match(text)
+        hit = self.script.match(text, images)
         rule_index, rule = hit if hit else (None, None)
         if rule_index is not None:
             self.by_rule[rule_index] += 1
