@@ -62,7 +62,7 @@ def format_validation_error(root: type[BaseModel], exc: ValidationError, what: s
             if msg.startswith("Value error, "):
                 msg = msg[len("Value error, ") :]
             got = _shown_input(loc, err.get("input"))
-            shown = "" if isinstance(got, (dict, list)) or got is None else f" (got {got!r})"
+            shown = "" if isinstance(got, (dict, list)) or got is None or repr(got) in msg else f" (got {got!r})"
             lines.append(f"{_where(loc, 'invalid')}: {msg}{shown}")
     return "\n".join(lines)
 

@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from evalscope.api import ChatMessage, ModelOutput, Usage
 from evalscope.registry import register
@@ -47,7 +47,6 @@ class MockArgs(BaseModel):
     """Answer with the last user message."""
     reasoning: Optional[str] = None
     """Reasoning content attached to every answer."""
-    rules: list[MockRule] = Field(default_factory=list, exclude=True)
 
     @field_validator("script")
     @classmethod
