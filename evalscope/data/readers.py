@@ -120,5 +120,8 @@ def _parquet(path: Path) -> Iterator[dict[str, Any]]:
     except ImportError:
         raise DatasetError(f"{path}: reading parquet needs pyarrow: pip install 'evalscope[parquet]'") from None
     parquet = pq.ParquetFile(path)
-    for batch in parquet.iter_batches(batch_size=1024):
+    meta = parquet.metadata  # batches of at most ~64 MB, so rows of image bytes are not all held at once
+    row_bytes = max((meta.row_group(i).total_byte_size / max(meta.row_group(i).num_rows, 1)
+                     for i in range(meta.num_row_groups)), default=0)
+    for batch in parquet.iter_batches(batch_size=int(max(1, min(1024, 64e6 // max(row_bytes, 1))))):
         yield from batch.to_pylist()

@@ -9,6 +9,7 @@ Local directories are searched in EvalScope's layouts, first match wins:
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, Optional
 
@@ -57,6 +58,27 @@ def _with_suffixes(base: Path, stem: str) -> list[Path]:
     return [base / f"{stem}{suffix}" for suffix in SUFFIXES]
 
 
+_SHARD = re.compile(r"^(?P<split>.+)-(?P<index>\d{5})-of-(?P<count>\d{5})(?P<ext>\..+)$")
+
+
+def first_shard(folder: Path, split: str) -> list[Path]:
+    """The first of a hub's shards ``<split>-00000-of-0000N.<ext>`` in ``folder`` (a list of one, or empty)."""
+    return sorted(folder.glob(f"{split}-00000-of-*")) if folder.is_dir() else []
+
+
+def shard_files(path: Path) -> list[Path]:
+    """``path`` and, when it is a hub shard (``test-00000-of-00003.parquet``), its siblings in order."""
+    m = _SHARD.match(path.name)
+    if not m:
+        return [path]
+    count = int(m["count"])
+    files = [path.with_name(f"{m['split']}-{i:05d}-of-{m['count']}{m['ext']}") for i in range(count)]
+    missing = [f.name for f in files if not f.is_file()]
+    if missing:
+        raise DatasetError(f"{path.parent}: {len(missing)} of {count} shards missing ({', '.join(missing[:3])})")
+    return files
+
+
 def find_file(root: Path, subset: str, split: str, single_subset: bool) -> Optional[Path]:
     """The file of ``subset``/``split`` under directory ``root``, or ``None``."""
     for name in _split_names(split):
@@ -64,6 +86,8 @@ def find_file(root: Path, subset: str, split: str, single_subset: bool) -> Optio
             *_with_suffixes(root, f"{subset}_{name}"),
             *_with_suffixes(root / name, f"{subset}_{name}"),
             *_with_suffixes(root / subset, name),
+            *first_shard(root / subset, name),  # hub layouts: <config>/<split>-0000i-of-0000n.parquet
+            *(first_shard(root / "data", name) + first_shard(root, name) if single_subset else []),
         ]
         for path in candidates:
             if path.is_file():
@@ -119,7 +143,8 @@ def _split_rows(benchmark: "Benchmark", task: "TaskConfig", subset: str, split: 
         if path is None:
             return
         logger.debug("%s/%s/%s: reading %s", benchmark.name, subset, split, path)
-        yield from read_rows(path, benchmark.meta.csv_fieldnames)
+        for shard in shard_files(path):
+            yield from read_rows(shard, benchmark.meta.csv_fieldnames)
         return
     yield from _hub_rows(benchmark, task, subset, split, required)
 
