@@ -1,0 +1,143 @@
+"""Image cells of dataset rows -> ``ContentImage`` parts, and the base class of the image benchmarks.
+
+A cell is a hub ``{"bytes": ..., "path": ...}`` struct (bytes win; base64 text is accepted for bytes), a path
+(relative paths are resolved against ``local_path`` and ``local_path/<subset>``), an http(s) URL (sent as is),
+a ``data:`` URI, or bare base64. Bytes are written once to a content-addressed folder under the system's
+temporary directory (removed when the process exits) and the part points there, with its hash, MIME type and
+``source`` (the struct's ``path``, or ``<benchmark>/<subset> row N``) set, so records keep hash + source and the
+sample list holds no image bytes. A missing file or undecodable base64 is a ``ValueError`` naming it, which
+the engine reports as a load-time error naming the row.
+"""
+
+from __future__ import annotations
+
+import atexit
+import base64
+import binascii
+import re
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any, Optional
+
+from evalscope.api import ChatMessage, ContentImage, ContentText, Sample
+from evalscope.api.media import content_hash, is_remote, read_bytes, sniff_media_type
+from evalscope.benchmarks.base import Benchmark
+
+_EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif", "image/webp": ".webp",
+               "image/bmp": ".bmp"}
+_BASE64 = re.compile(r"^[A-Za-z0-9+/\s]+={0,2}$")
+_lock = threading.Lock()
+_cache_dir: Optional[Path] = None
+
+
+def cache_dir() -> Path:
+    """The process's folder of spilled image bytes (created on first use, removed at exit)."""
+    global _cache_dir
+    with _lock:
+        if _cache_dir is None:
+            _cache_dir = Path(tempfile.mkdtemp(prefix="evalscope-images-"))
+            atexit.register(shutil.rmtree, _cache_dir, True)
+        return _cache_dir
+
+
+def spill(data: bytes, source: str) -> ContentImage:
+    """A part for image bytes: written once by content hash, hash/MIME/source set (no bytes kept in memory)."""
+    media_type = sniff_media_type(data)
+    digest = content_hash(data)
+    path = cache_dir() / f"{digest}{_EXTENSIONS.get(media_type or '', '.bin')}"
+    if not path.exists():
+        tmp = path.with_suffix(path.suffix + f".{threading.get_ident()}.tmp")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    return ContentImage(image=str(path), sha256=digest, media_type=media_type, source=source)
+
+
+def _decode_base64(text: str, what: str) -> bytes:
+    try:
+        return base64.b64decode(text, validate=False)
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError(f"{what}: bad base64 image ({exc})") from None
+
+
+def image_part(value: Any, dirs: list[Path], what: str) -> ContentImage:
+    """One image cell as a part (see the module docstring); ``what`` names it in errors and records."""
+    if isinstance(value, dict):
+        raw, path = value.get("bytes"), value.get("path")
+        if isinstance(raw, (bytes, bytearray)) and raw:
+            return spill(bytes(raw), str(path or what))
+        if isinstance(raw, str) and raw:
+            return image_part(raw, dirs, str(path or what))
+        value = path or value.get("url") or value.get("image")
+        if not value:
+            raise ValueError(f"{what}: an image cell without bytes or path")
+    if isinstance(value, (bytes, bytearray)):
+        return spill(bytes(value), what)
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{what}: expected an image (path, URL, data: URI or base64), got {type(value).__name__}")
+    value = value.strip()
+    if is_remote(value):
+        return ContentImage(image=value)
+    if value.startswith("data:"):
+        data, _ = read_bytes(value)
+        return spill(data, "inline")
+    candidate = Path(value).expanduser()
+    for base in ([Path()] if candidate.is_absolute() else dirs):
+        path = candidate if candidate.is_absolute() else base / candidate
+        if path.is_file():
+            return ContentImage(image=str(path), source=value)
+    if len(value) > 64 and _BASE64.match(value[:4096]):
+        return spill(_decode_base64(value, what), "inline")
+    looked = ", ".join(str(d) for d in dirs) if not candidate.is_absolute() else "absolute path"
+    raise ValueError(f"{what}: image file {value!r} not found (looked in {looked})")
+
+
+class VisionBenchmark(Benchmark):
+    """An image benchmark: the question's text and image parts in one user message; ``{question}`` templates."""
+
+    image_first: bool = False
+    """Put the images before the text (most models do not care; some papers' prompts do)."""
+
+    def image_dirs(self, subset: str) -> list[Path]:
+        root = self.args.local_path or self.args.dataset_id
+        if not root or not Path(root).expanduser().exists():
+            return [Path.cwd()]
+        base = Path(root).expanduser()
+        base = base.parent if base.is_file() else base
+        return [base, base / subset]
+
+    def images_of(self, record: dict[str, Any], index: int, subset: str) -> list[ContentImage]:
+        """The row's images, in order: ``image``, ``image_1`` .. ``image_N``, then ``images`` (a list)."""
+        what = f"{self.name}/{subset} row {index + 1}"
+        dirs = self.image_dirs(subset)
+        cells = [record.get("image")] + [record.get(f"image_{i}") for i in range(1, 101)]
+        listed = record.get("images")
+        if isinstance(listed, str):
+            listed = [listed]
+        cells += list(listed or [])
+        out = []
+        for n, cell in enumerate(c for c in cells if c is not None and c != ""):
+            out.append(image_part(cell, dirs, what if n == 0 else f"{what} image {n + 1}"))
+        return out
+
+    def vision_sample(self, record: dict[str, Any], index: int, subset: str, question: str,
+                      target: Any, **fields: Any) -> Sample:
+        images = self.images_of(record, index, subset)
+        text = [ContentText(text=question)]
+        content = [*images, *text] if self.image_first else [*text, *images]
+        sid = record.get("id", record.get("questionId", record.get("index", index)))
+        return Sample(id=str(sid), input=[ChatMessage(role="user", content=content)], target=target, **fields)
+
+    def format_query(self, sample: Sample) -> str:
+        text = sample.input_text
+        return self.prompt_template.replace("{question}", text).replace("{query}", text)
+
+
+ANSWER_LINE = re.compile(r"ANSWER\s*:\s*(.*)", re.IGNORECASE)
+
+
+def answer_line(prediction: str) -> Optional[str]:
+    """The text after the last ``ANSWER:`` (EvalScope's extraction), or ``None`` when there is none."""
+    matches = ANSWER_LINE.findall(prediction)
+    return matches[-1].strip() if matches else None

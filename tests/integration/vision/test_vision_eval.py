@@ -1,0 +1,142 @@
+"""DocVQA and RealWorldQA end to end against the real mock server, on generated data in the hub layouts.
+
+The mock answers by image content hash, so the test knows which reply each sample gets; its request log
+shows every image arrived byte for byte (hash and size) or, with limits, within them. Scores are checked
+against hand-worked values; records keep image hash + source, never bytes. A corrupt image is that sample's
+error; a missing image file is a load-time error naming it.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import make_image, only_run_dir, read_jsonl, read_report, run_cli, sha, write_parquet_shards
+
+from evalscope.perf.mock_server import run_in_thread
+
+# (image, answers, reply): ANLS 1, 1 (case), 1 - 1/8 (one edit in "j. smith"), 0, 1 (several references), 0
+# (NL exactly 0.5: 0 under standard ANLS) -> mean 3.875 / 6
+DOCVQA = [
+    (make_image(1), ["May 3, 1999", "3 May 1999"], "The letter is dated.\nANSWER: May 3, 1999"),
+    (make_image(2, fmt="JPEG"), ["J. Smith"], "ANSWER: j. smith"),
+    (make_image(3), ["J. Smith"], "ANSWER: J. Smyth"),
+    (make_image(4), ["Acme Corp."], "ANSWER: nothing"),
+    (make_image(5, size=(100, 140)), ["forty-two", "42"], "blah\nANSWER: 42"),
+    (make_image(6), ["ad"], "ANSWER: ab"),
+]
+DOCVQA_SCORE = (1 + 1 + 0.875 + 0 + 1 + 0) / 6
+# RealWorldQA: right (a letter given as "B. two"), right, wrong, right ("3." is 3) -> 0.75
+REALWORLD = [
+    (make_image(11), "How many lanes?\nA. one\nB. two\nPlease answer with the letter.", "B", "ANSWER: B. two"),
+    (make_image(12, fmt="JPEG"), "How many lights are red?", "2", "Two of them.\nANSWER: 2"),
+    (make_image(13), "Is it raining?\nA. yes\nB. no", "A", "ANSWER: C"),
+    (make_image(14), "How many cars?", "3", "ANSWER: 3."),
+]
+
+
+def _docvqa_dir(root, rows=DOCVQA):
+    table = [{"questionId": i, "question": f"Question {i} about the page?", "question_types": ["form"],
+              "image": {"bytes": image, "path": f"doc_{i}.png"}, "docId": 100 + i, "answers": answers}
+             for i, (image, answers, _) in enumerate(rows)]
+    write_parquet_shards(root / "DocVQA", "validation", table, shards=2)
+    return root
+
+
+def _realworld_dir(root):
+    (root / "images").mkdir(parents=True)
+    with open(root / "test.jsonl", "w") as f:
+        for i, (image, question, answer, _) in enumerate(REALWORLD):
+            (root / "images" / f"{i}.img").write_bytes(image)
+            f.write(json.dumps({"question": question, "answer": answer, "image": f"images/{i}.img"}) + "\n")
+    return root
+
+
+def test_docvqa_and_real_world_qa_through_the_cli(tmp_path):
+    docvqa, realworld = _docvqa_dir(tmp_path / "DocVQA"), _realworld_dir(tmp_path / "RealWorldQA")
+    rules = [{"image_sha256": sha(image), "reply": reply} for image, _, reply in DOCVQA]
+    rules += [{"image_sha256": sha(image)[:16], "reply": reply} for image, _, _, reply in REALWORLD]
+    args = {"docvqa": {"local_path": str(docvqa)}, "real_world_qa": {"local_path": str(realworld)}}
+    with run_in_thread(script=rules, default_reply="unmatched") as server:
+        result = run_cli("eval", "--model", "qwen2.5-vl", "--api-url", server.url, "--datasets", "docvqa",
+                         "real_world_qa", "--dataset-args", json.dumps(args), "--eval-batch-size", "4",
+                         "--work-dir", str(tmp_path / "out"))
+        log = server.stats(requests=True)["requests"]
+    assert result.returncode == 0, result.stderr
+    run_dir = only_run_dir(tmp_path / "out")
+    docvqa_metric = read_report(run_dir, "qwen2.5-vl", "docvqa")["metrics"][0]
+    assert docvqa_metric["name"] == "mean_anls" and docvqa_metric["score"] == pytest.approx(DOCVQA_SCORE, abs=1e-4)
+    assert read_report(run_dir, "qwen2.5-vl", "real_world_qa")["metrics"][0]["score"] == 0.75
+
+    # every image arrived intact: the bytes the server decoded hash to the file's content, one image per request
+    received = sorted((i["sha256"], i["bytes"]) for r in log for i in r["images"])
+    sent = sorted((sha(x[0]), len(x[0])) for x in DOCVQA + REALWORLD)
+    assert received == sent and all(len(r["images"]) == 1 for r in log)
+    assert {i["media_type"] for r in log for i in r["images"]} == {"image/png", "image/jpeg"}
+
+    # records: hash + source, no bytes
+    for name, subset in (("docvqa", "DocVQA"), ("real_world_qa", "default")):
+        path = run_dir / "predictions" / "qwen2.5-vl" / f"{name}_{subset}.jsonl"
+        assert "base64" not in path.read_text()
+        for record in read_jsonl(path):
+            (image,) = [p for p in record["messages"][-1]["content"] if p["type"] == "image"]
+            assert image.get("image") is None and len(image["sha256"]) == 16 and image["source"]
+    sources = {p["source"] for r in read_jsonl(run_dir / "predictions" / "qwen2.5-vl" / "docvqa_DocVQA.jsonl")
+               for p in r["messages"][-1]["content"] if p["type"] == "image"}
+    assert sources == {f"doc_{i}.png" for i in range(len(DOCVQA))}
+
+
+def test_limits_scale_and_reencode_what_is_sent(tmp_path):
+    from evalscope import run_task
+
+    rows = [(make_image(20 + i, size=(400, 300), noise=True), [f"answer {i}"], f"ANSWER: answer {i}")
+            for i in range(3)]
+    assert all(len(image) > 300_000 for image, _, _ in rows)
+    docvqa = _docvqa_dir(tmp_path / "DocVQA", rows)
+    rules = [{"contains": f"Question {i} about", "reply": reply} for i, (_, _, reply) in enumerate(rows)]
+    args = {"local_path": str(docvqa), "max_image_bytes": "50kB", "image_max_pixels": 40_000}
+    with run_in_thread(script=rules) as server:
+        reports = run_task({"model": "m", "api_url": server.url, "datasets": ["docvqa"], "eval_batch_size": 3,
+                            "dataset_args": {"docvqa": args}, "work_dir": str(tmp_path / "out")})
+        log = server.stats(requests=True)["requests"]
+    assert reports["docvqa"].score == 1.0
+    images = [i for r in log for i in r["images"]]
+    assert len(images) == 3
+    for image in images:
+        assert image["bytes"] <= 50_000 and image["width"] * image["height"] <= 40_000
+        assert abs(image["width"] / image["height"] - 4 / 3) < 0.02
+    assert not {i["sha256"] for i in images} & {sha(image) for image, _, _ in rows}  # re-encoded, not the originals
+
+
+def test_a_corrupt_image_is_that_samples_error(tmp_path):
+    from evalscope import run_task
+
+    rows = list(DOCVQA[:3])
+    rows[1] = (rows[1][0][:200], rows[1][1], rows[1][2])  # a JPEG cut short
+    rows[2] = (b"GIF89a not really", rows[2][1], rows[2][2])
+    docvqa = _docvqa_dir(tmp_path / "DocVQA", rows)
+    rules = [{"image_sha256": sha(image), "reply": reply} for image, _, reply in rows]
+    with run_in_thread(script=rules) as server:
+        reports = run_task({"model": "m", "api_url": server.url, "datasets": ["docvqa"], "ignore_errors": True,
+                            "dataset_args": {"docvqa": {"local_path": str(docvqa)}}, "work_dir": str(tmp_path / "o")})
+        total = server.stats()["total_requests"]
+    report = reports["docvqa"]
+    assert (report.execution.succeeded, report.execution.errored, report.score) == (1, 2, 1.0)
+    assert total == 1  # the broken images were never sent
+    errors = {r["sample_id"]: r["error"] for r in read_jsonl(
+        only_run_dir(tmp_path / "o") / "predictions" / "m" / "docvqa_DocVQA.jsonl") if r["error"]}
+    assert "doc_1.png" in errors["1"] and ("corrupt" in errors["1"] or "cannot" in errors["1"])
+    assert "doc_2.png" in errors["2"]
+
+
+def test_a_missing_image_file_is_a_load_time_error_naming_it(tmp_path):
+    realworld = _realworld_dir(tmp_path / "RealWorldQA")
+    (realworld / "images" / "2.img").unlink()
+    args = {"real_world_qa": {"local_path": str(realworld)}}
+    with run_in_thread() as server:
+        result = run_cli("eval", "--model", "m", "--api-url", server.url, "--datasets", "real_world_qa",
+                         "--dataset-args", json.dumps(args), "--work-dir", str(tmp_path / "out"))
+        total = server.stats()["total_requests"]
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert "images/2.img" in result.stderr and "row 3" in result.stderr, result.stderr
+    assert total == 0
