@@ -42,25 +42,26 @@ def test_a_no_timestamp_work_dir_in_use_is_refused(tmp_path):
 
 
 def test_two_concurrent_resumes_do_not_both_run(tmp_path):
-    args = ["eval", "--model", "m", "--datasets", "demo_arith", "--eval-batch-size", "2"]
-    with run_in_thread(latency_ms=40) as server:
-        first = run_cli(*args, "--api-url", server.url, "--limit", "1", "--work-dir", str(tmp_path))
+    args = ["eval", "--model", "m", "--datasets", "demo_arith", "--eval-batch-size", "2", "--limit", "12"]
+    with run_in_thread(latency_ms=400) as server:
+        first = run_cli(*args[:-2], "--limit", "1", "--api-url", server.url, "--work-dir", str(tmp_path))
         assert first.returncode == 0, first.stderr
         run_dir = only_run_dir(tmp_path)
+        lock = RunDir(run_dir).lock_file
         cmd = [sys.executable, "-m", "evalscope", *args, "--api-url", server.url, "--use-cache", str(run_dir)]
-        procs = []
-        for _ in range(2):
-            procs.append(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
-            time.sleep(0.5)
+        procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)]
+        deadline = time.time() + 60
+        while lock.read_text().strip() != str(procs[0].pid) and time.time() < deadline:
+            time.sleep(0.02)  # the first resume holds the directory (11 answers to ask, 2.4 s at least)
+        procs.append(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
         outs = [p.communicate(timeout=120) for p in procs]
-        codes = sorted(p.returncode for p in procs)
         stats = server.stats()
-    assert codes == [0, 2], [o[1][-2000:] for o in outs]
-    assert any("in use by another evalscope run" in err for _, err in outs)
+    assert [p.returncode for p in procs] == [0, 2], [o[1][-2000:] for o in outs]
+    assert f"in use by another evalscope run (pid {procs[0].pid})" in outs[1][1]
     records = read_jsonl(run_dir / "predictions" / "m" / "demo_arith_default.jsonl")
     keys = {(r["sample_id"], r["repeat"]) for r in records}
-    assert len(records) == len(keys)  # every sample asked once
-    assert stats["total_requests"] == len(keys)
+    assert len(records) == len(keys) == 12  # every sample asked once
+    assert stats["total_requests"] == 12
 
 
 def test_use_cache_needs_an_existing_run(tmp_path):
