@@ -68,6 +68,7 @@ def check_task(task: TaskConfig) -> None:
         return
     _check_model_args(task)
     _check_prompt_templates(task)
+    _warn_masked(task)
     if task.eval_type == "openai_api" and task.api_key is not None and task.api_url:
         from urllib.parse import urlsplit
 
@@ -98,6 +99,29 @@ def _check_model_args(task: TaskConfig) -> None:
             )
         return
     validate(factory.args_model, task.model_args, f"model_args of {task.eval_type}")
+
+
+def _warn_masked(task: TaskConfig) -> None:
+    """A task read back from a saved ``task_config.yaml`` holds masks where its secrets were: say so."""
+    from evalscope.secrets import MASK
+
+    found: list[str] = []
+
+    def walk(value: Any, path: str) -> None:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(v, f"{path}.{k}" if path else str(k))
+        elif isinstance(value, list):
+            for i, v in enumerate(value):
+                walk(v, f"{path}.{i}")
+        elif isinstance(value, str) and MASK in value:
+            found.append(path)
+
+    walk(task.to_plain_dict(), "")
+    if found:
+        logger.warning("%s hold%s a masked value (%s), sent as it is: a saved task_config.yaml has its secrets "
+                       "masked; pass the real values again", ", ".join(found), "s" if len(found) == 1 else "",
+                       MASK)
 
 
 def _check_prompt_templates(task: TaskConfig) -> None:

@@ -77,3 +77,13 @@ def test_url_credentials_and_an_api_key_together_are_one_config_error(tmp_path):
                      "--api-key", "sk-x", "--datasets", "demo_arith", "--work-dir", str(tmp_path))
     assert result.returncode == 2 and "one Authorization header" in result.stderr, result.stderr
     assert SECRETS["password"] not in result.stderr and not any(tmp_path.iterdir())
+
+
+def test_running_a_saved_config_again_says_which_values_are_masks(tmp_path):
+    with run_in_thread() as server:
+        first = run_cli(*_secret_args(server.url, tmp_path / "a", "url"))
+        assert first.returncode == 0, first.stderr[-3000:]
+        saved = only_run_dir(tmp_path / "a") / "configs" / "task_config.yaml"
+        again = run_cli("eval", "--config", str(saved), "--work-dir", str(tmp_path / "b"))
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert "api_url, generation_config.extra_headers.Cookie" in again.stderr and "a masked value" in again.stderr
