@@ -1,7 +1,7 @@
 """Image cells of dataset rows -> ``ContentImage`` parts, and the base class of the image benchmarks.
 
 A cell is a hub ``{"bytes": ..., "path": ...}`` struct (bytes win; base64 text is accepted for bytes), a path
-(relative paths are resolved against ``local_path`` and ``local_path/<subset>``), an http(s) URL (sent as is),
+(relative paths are resolved against ``local_path``, ``local_path/<subset>``, then the working directory), an http(s) URL (sent as is),
 a ``data:`` URI, or bare base64. Bytes are written once to a content-addressed folder under the system's
 temporary directory (removed when the process exits) and the part points there, with its hash, MIME type and
 ``source`` (the struct's ``path``, or ``<benchmark>/<subset> row N``) set, so records keep hash + source and the
@@ -105,7 +105,7 @@ class VisionBenchmark(Benchmark):
             return [Path.cwd()]
         base = Path(root).expanduser()
         base = base.parent if base.is_file() else base
-        return [base, base / subset]
+        return [base, base / subset, Path.cwd()]  # EvalScope's examples give paths relative to the cwd
 
     def images_of(self, record: dict[str, Any], index: int, subset: str) -> list[ContentImage]:
         """The row's images, in order: ``image``, ``image_1`` .. ``image_N``, then ``images`` (a list)."""
