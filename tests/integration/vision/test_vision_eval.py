@@ -140,3 +140,48 @@ def test_a_missing_image_file_is_a_load_time_error_naming_it(tmp_path):
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert "images/2.img" in result.stderr and "row 3" in result.stderr, result.stderr
     assert total == 0
+
+
+def test_own_data_with_several_images_per_sample_arrives_in_order(tmp_path):
+    """general_vmcq (placeholders and an images list) and general_vqa (OpenAI messages): every image of a
+    sample reaches the server, in the order the row gives them."""
+    from evalscope import run_task
+
+    pics = [make_image(40 + i, fmt="JPEG" if i % 2 else "PNG") for i in range(5)]
+    (tmp_path / "imgs").mkdir()
+    for i, data in enumerate(pics):
+        (tmp_path / "imgs" / f"{i}.bin").write_bytes(data)
+    import base64
+
+    vmcq = [{"question": "<image 2> left, <image 1> right: which is the cat?", "options": ["left", "right"],
+             "answer": "B", "image_1": "imgs/0.bin", "image_2": base64.b64encode(pics[1]).decode()},
+            {"question": "Which is darker?", "options": ["first", "second", "third"], "answer": "C",
+             "images": ["imgs/2.bin", "imgs/3.bin", "imgs/4.bin"]}]
+    vqa = [{"messages": [{"role": "user", "content": [
+        {"type": "image_url", "image_url": {"url": "imgs/4.bin"}}, {"type": "text", "text": "Same as this?"},
+        {"type": "image_url", "image_url": {"url": "data:image/png;base64," + base64.b64encode(pics[0]).decode()}}]}],
+        "answer": "no"}]
+    (tmp_path / "vmcq").mkdir()
+    (tmp_path / "vmcq" / "default_val.jsonl").write_text("".join(json.dumps(r) + "\n" for r in vmcq))
+    (tmp_path / "vqa").mkdir()
+    (tmp_path / "vqa" / "mine.jsonl").write_text("".join(json.dumps(r) + "\n" for r in vqa))
+    rules = [{"contains": "which is the cat", "reply": "ANSWER: B"}, {"contains": "darker", "reply": "ANSWER: A"},
+             {"contains": "Same as this?", "reply": "no"}]
+    import os
+
+    cwd = os.getcwd()
+    os.chdir(tmp_path)  # EvalScope's examples give image paths relative to the working directory
+    try:
+        with run_in_thread(script=rules) as server:
+            reports = run_task({"model": "m", "api_url": server.url, "datasets": ["general_vmcq", "general_vqa"],
+                                "dataset_args": {"general_vmcq": {"local_path": "vmcq"},
+                                                 "general_vqa": {"local_path": "vqa"}},
+                                "work_dir": str(tmp_path / "out")})
+            log = server.stats(requests=True)["requests"]
+    finally:
+        os.chdir(cwd)
+    assert reports["general_vmcq"].score == 0.5
+    orders = sorted([i["sha256"] for i in r["images"]] for r in log)
+    expected = sorted([[sha(pics[1]), sha(pics[0])], [sha(pics[2]), sha(pics[3]), sha(pics[4])],
+                       [sha(pics[4]), sha(pics[0])]])
+    assert orders == expected
