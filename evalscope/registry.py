@@ -104,6 +104,7 @@ class Registry:
         self._items: dict[str, dict[str, Any]] = {}
         self._loaded_kinds: set[str] = set()
         self._entry_points_loaded = False
+        self._loading_plugins = False
         self._broken: dict[str, str] = {}
         """Entry points that failed to load: name -> error (quoted when a lookup then fails)."""
 
@@ -115,6 +116,8 @@ class Registry:
         """
 
         def _add(target: T) -> T:
+            if self._loading_plugins and kind not in self._loaded_kinds:
+                self._load(kind)  # the built-ins first: a plugin's clash with one is the plugin's error
             own = own_name(target)
             if own is not None and own != name:
                 raise ValueError(f"{kind}:{name} is registered under another name than its own ({own!r}); "
@@ -183,12 +186,16 @@ class Registry:
         self._entry_points_loaded = True
         from importlib.metadata import entry_points
 
-        for ep in entry_points(group=ENTRY_POINT_GROUP):
-            try:
-                self.load_plugin(ep.load(), ep.value)
-            except Exception as exc:  # a broken plugin must not break the core
-                logger.warning("could not load plugin %s (%s): %s: %s", ep.name, ep.value, type(exc).__name__, exc)
-                self._broken[f"{ep.name} = {ep.value}"] = f"{type(exc).__name__}: {exc}"
+        self._loading_plugins = True
+        try:
+            for ep in entry_points(group=ENTRY_POINT_GROUP):
+                try:
+                    self.load_plugin(ep.load(), ep.value)
+                except Exception as exc:  # a broken plugin must not break the core
+                    logger.warning("could not load plugin %s (%s): %s: %s", ep.name, ep.value, type(exc).__name__, exc)
+                    self._broken[f"{ep.name} = {ep.value}"] = f"{type(exc).__name__}: {exc}"
+        finally:
+            self._loading_plugins = False
 
     def load_plugin(self, loaded: Any, where: str = "") -> None:
         """Apply one loaded entry point: a module registered its things when imported; a hook is called."""

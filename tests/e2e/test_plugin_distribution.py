@@ -4,7 +4,8 @@ The test writes the distribution (pyproject + a package) in tmp, installs it wit
 virtual environment that sees the core through a ``.pth`` (the core's own venv is not touched),
 and runs ``evalscope eval`` of that environment with the plugin's model type on the plugin's
 benchmark. Both entry-point forms are used: a plain module whose import registers the model type,
-and a hook (``__evalscope_plugin_hook__``) that registers the benchmark.
+and a hook (``__evalscope_plugin_hook__``) that registers the benchmark; a third entry point that
+clashes with a built-in benchmark is refused without harming the others.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ dependencies = []
 [project.entry-points."evalscope.plugins"]
 toy_model = "evalscope_toy.model"
 toy_bench = "evalscope_toy.bench:plugin"
+toy_clash = "evalscope_toy.clash"
 
 [tool.setuptools]
 packages = ["evalscope_toy"]
@@ -89,6 +91,22 @@ def plugin(registry):
 '''
 
 
+CLASH = '''\
+"""Registers a name a built-in has (in another case): this entry point fails, the others work."""
+
+from evalscope.registry import register
+
+from evalscope_toy.bench import ToyArith
+
+
+class Clash(ToyArith):
+    meta = ToyArith.meta.model_copy(update={"name": "GSM8K"})
+
+
+register("benchmark", "GSM8K")(Clash)
+'''
+
+
 @pytest.fixture(scope="module")
 def plugin_venv(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("plugin")
@@ -98,6 +116,7 @@ def plugin_venv(tmp_path_factory) -> Path:
     (dist / "evalscope_toy" / "__init__.py").write_text("")
     (dist / "evalscope_toy" / "model.py").write_text(MODEL)
     (dist / "evalscope_toy" / "bench.py").write_text(BENCH)
+    (dist / "evalscope_toy" / "clash.py").write_text(CLASH)
     venv = root / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True)
     py = venv / "bin" / "python"
@@ -139,6 +158,9 @@ def test_plugin_model_type_and_benchmark_run_with_the_cli(plugin_venv, tmp_path)
     assert subset["num"] == 5 and subset["score"] == pytest.approx(3 / 5)  # 2 additions + 1 product right
     records = (tmp_path / "out" / "predictions" / "toy").glob("toy_arith*.jsonl")
     assert sum(len(p.read_text().splitlines()) for p in records) == 5
+    # the clashing entry point is refused with a warning naming both sides; the built-in is intact
+    assert "could not load plugin toy_clash" in done.stderr and "benchmark:GSM8K is already registered" in done.stderr
+    assert "evalscope.benchmarks.gsm8k" in done.stderr
 
 
 def test_a_typo_in_the_plugin_type_says_did_you_mean(plugin_venv, tmp_path):

@@ -14,11 +14,11 @@ def test_service_and_native_as_evalscope_scripts_write_them():
     assert TaskConfig(model="m", eval_type=EvalType.MOCK_LLM, datasets=["gsm8k"]).eval_type == "mock_llm"
 
 
-def test_values_are_registered_model_types():
-    from evalscope.registry import registry
+def test_values_are_registered_model_types_or_known_plugins():
+    from evalscope.registry import KNOWN_PLUGINS, registry
 
     values = {v for k, v in vars(EvalType).items() if k.isupper()}
-    assert values <= set(registry.names("model"))
+    assert values and all(registry.contains("model", v) or ("model", v) in KNOWN_PLUGINS for v in values)
 
 
 def test_an_unsupported_backend_is_a_clear_error(tmp_path):
