@@ -67,8 +67,8 @@ def image_part(value: Any, dirs: list[Path], what: str) -> ContentImage:
         raw, path = value.get("bytes"), value.get("path")
         if isinstance(raw, (bytes, bytearray)) and raw:
             return spill(bytes(raw), str(path or what))
-        if isinstance(raw, str) and raw:
-            return image_part(raw, dirs, str(path or what))
+        if isinstance(raw, str) and raw:  # bytes as base64 text (a struct written to JSON)
+            return spill(_decode_base64(raw, what), str(path or what))
         value = path or value.get("url") or value.get("image")
         if not value:
             raise ValueError(f"{what}: an image cell without bytes or path")
@@ -90,7 +90,8 @@ def image_part(value: Any, dirs: list[Path], what: str) -> ContentImage:
     if len(value) > 64 and _BASE64.match(value[:4096]):
         return spill(_decode_base64(value, what), "inline")
     looked = ", ".join(str(d) for d in dirs) if not candidate.is_absolute() else "absolute path"
-    raise ValueError(f"{what}: image file {value!r} not found (looked in {looked})")
+    shown = value if len(value) <= 120 else value[:60] + "..."
+    raise ValueError(f"{what}: image file {shown!r} not found (looked in {looked})")
 
 
 class VisionBenchmark(Benchmark):
