@@ -135,8 +135,11 @@ def _check_prompt_templates(task: TaskConfig) -> None:
             benchmark = registry.get("benchmark", registry.canonical("benchmark", name))
         except RegistryError:
             continue
+        fields = benchmark_template_fields(benchmark)
+        if fields is None:
+            continue
         try:
-            check_template(template, benchmark_template_fields(benchmark))
+            check_template(template, fields)
         except ValueError as exc:
             raise ConfigError(f"dataset_args.{name}.prompt_template: {exc}") from None
 

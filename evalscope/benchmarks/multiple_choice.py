@@ -73,6 +73,7 @@ class MultipleChoiceBenchmark(Benchmark):
     exact match (``meta.metric_map``)."""
 
     chinese: bool = False
+    template_fields = ("query", "choices", "letters")  # the prompt_template placeholders it fills
 
     def format_query(self, sample: Sample) -> str:
         choices = sample.choices or []

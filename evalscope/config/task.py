@@ -72,15 +72,6 @@ class DatasetArgs(BaseModel):
                 "train_split", "max_image_bytes", "image_max_pixels")
         return {k: getattr(self, k) for k in keys if getattr(self, k) is not None}
 
-    @field_validator("prompt_template")
-    @classmethod
-    def _template(cls, v: Optional[str]) -> Optional[str]:
-        from evalscope.config.templates import check_template
-
-        if v is not None:
-            check_template(v)
-        return v
-
 
 class TaskConfig(BaseModel):
     """One evaluation task: which model, which benchmarks, how."""

@@ -1,9 +1,11 @@
-"""Prompt templates (``dataset_args.<b>.prompt_template``): checked when the config is read and
-again when the benchmark is chosen, so that a typo is one clear error and never a traceback per sample.
+"""Prompt templates (``dataset_args.<b>.prompt_template``): checked against the benchmark
+before the run starts (``evalscope.run.check_task``), so that a typo is one clear error and never a
+traceback per sample.
 
 A template is a ``str.format`` string with named placeholders only (``{query}``); literal braces
 are doubled (``{{``). Which names a benchmark fills is its business: ``template_fields`` on the
-benchmark class when it declares one, else the names its own default template uses, plus ``query``.
+benchmark class when it declares one (``None``: its templates are not ``str.format`` strings and are
+not checked), else the names its own default template uses, plus ``query``.
 """
 
 from __future__ import annotations
@@ -50,11 +52,12 @@ def _reason(text: str) -> str:
     return text
 
 
-def benchmark_template_fields(benchmark_cls: Any) -> set[str]:
-    """The placeholders a benchmark class fills (see the module docstring)."""
-    declared = getattr(benchmark_cls, "template_fields", None)
-    if declared:
-        return set(declared)
+def benchmark_template_fields(benchmark_cls: Any) -> Optional[set[str]]:
+    """The placeholders a benchmark class fills, ``None`` when its templates are not checked (see the
+    module docstring)."""
+    if hasattr(benchmark_cls, "template_fields"):
+        declared = benchmark_cls.template_fields
+        return None if declared is None else set(declared)
     meta = getattr(benchmark_cls, "meta", None)
     default = getattr(meta, "prompt_template", None) or "{query}"
     return template_fields(default) | {"query"}

@@ -161,6 +161,7 @@ def _options(raw: Any, what: str) -> list[str]:
 
 @register("benchmark", "general_vmcq")
 class GeneralVMCQ(LocalSubsetsMixin, VisionBenchmark):
+    template_fields = ("query", "choices", "letters")  # str.format, as the text-only multiple choice
     meta = BenchmarkMeta(
         name="general_vmcq",
         pretty_name="General VMCQ",

@@ -97,6 +97,7 @@ def image_part(value: Any, dirs: list[Path], what: str) -> ContentImage:
 class VisionBenchmark(Benchmark):
     """An image benchmark: the question's text and image parts in one user message; ``{question}`` templates."""
 
+    template_fields = None  # {question}/{query} are replaced, not str.format: prompt_template is not checked
     image_first: bool = False
     """Put the images before the text (most models do not care; some papers' prompts do)."""
 

@@ -3,6 +3,7 @@ import pytest
 from evalscope.config import load_task
 from evalscope.config.templates import benchmark_template_fields, check_template, template_fields
 from evalscope.errors import ConfigError
+from evalscope.run import check_task
 
 
 @pytest.mark.parametrize("template,message", [
@@ -17,7 +18,17 @@ from evalscope.errors import ConfigError
 ])
 def test_bad_templates_are_config_errors(template, message):
     with pytest.raises(ConfigError, match=message):
-        load_task({"datasets": ["gsm8k"], "dataset_args": {"gsm8k": {"prompt_template": template}}})
+        check_task(load_task({"datasets": ["gsm8k"], "dataset_args": {"gsm8k": {"prompt_template": template}}}))
+
+
+@pytest.mark.parametrize("benchmark,template", [
+    ("mmlu", "{query}\n{choices}\nOne of {letters}"),
+    ("general_mcq", "{query}\n{choices}"),  # its default template is Chinese, chosen in code: declared fields
+    ("general_vmcq", "{query} {choices}"),
+    ("docvqa", 'Answer as JSON {"a": 1}: {question}'),  # {question} is replaced, not str.format: not checked
+])
+def test_what_each_benchmark_fills_passes(benchmark, template):
+    check_task(load_task({"datasets": [benchmark], "dataset_args": {benchmark: {"prompt_template": template}}}))
 
 
 def test_names_are_checked_against_what_the_benchmark_fills():
@@ -39,5 +50,9 @@ def test_benchmark_fields_come_from_its_default_template_or_its_declaration():
     class Declared(Mcq):
         template_fields = ("query", "context")
 
+    class Unchecked(Mcq):
+        template_fields = None
+
     assert benchmark_template_fields(Mcq) == {"query", "choices", "letters"}
     assert benchmark_template_fields(Declared) == {"query", "context"}
+    assert benchmark_template_fields(Unchecked) is None
