@@ -185,3 +185,29 @@ def test_own_data_with_several_images_per_sample_arrives_in_order(tmp_path):
     expected = sorted([[sha(pics[1]), sha(pics[0])], [sha(pics[2]), sha(pics[3]), sha(pics[4])],
                        [sha(pics[4]), sha(pics[0])]])
     assert orders == expected
+
+
+def test_resume_reuses_answers_by_image_content(tmp_path):
+    """Resuming re-reads the parquet into a new temporary folder: prompts match by image hash, nothing is asked
+    again; a changed image under use_cache is refused as a changed prompt, naming the sample."""
+    from evalscope import run_task
+
+    docvqa = _docvqa_dir(tmp_path / "DocVQA")
+    rules = [{"image_sha256": sha(image), "reply": reply} for image, _, reply in DOCVQA]
+    config = {"model": "m", "datasets": ["docvqa"], "dataset_args": {"docvqa": {"local_path": str(docvqa)}},
+              "work_dir": str(tmp_path / "out")}
+    with run_in_thread(script=rules) as server:
+        first = run_task({**config, "api_url": server.url})["docvqa"].score
+        run_dir = only_run_dir(tmp_path / "out")
+        again = run_task({**config, "api_url": server.url, "use_cache": str(run_dir)})["docvqa"].score
+        assert server.stats()["total_requests"] == len(DOCVQA) and again == first
+    changed = [(make_image(99), *DOCVQA[0][1:]), *DOCVQA[1:]]
+    docvqa = _docvqa_dir(tmp_path / "DocVQA2", changed)
+    with run_in_thread(script=rules, default_reply="ANSWER: May 3, 1999") as server:
+        try:
+            run_task({**config, "api_url": server.url, "use_cache": str(run_dir),
+                      "dataset_args": {"docvqa": {"local_path": str(docvqa)}}})
+        except Exception as exc:  # a changed prompt under use_cache is refused, naming the sample
+            assert "different prompt" in str(exc) and "'0'" in str(exc)
+        else:
+            raise AssertionError("a changed image under use_cache was not noticed")
