@@ -52,8 +52,8 @@ def test_eval_against_transformers_serve(tiny_llm, tmp_path, stream):
     assert result.returncode == 0, result.stderr
     run_dir = only_run_dir(tmp_path)
     report = read_report(run_dir, name, "demo_arith")
-    assert report["execution"] == {"requested": 4, "succeeded": 4, "errored": 0,
-                                   "subsets": {"default": {"requested": 4, "succeeded": 4, "errored": 0}}}
+    assert report["execution"] == {"requested": 4, "succeeded": 4, "errored": 0, "empty": 0,
+                                   "subsets": {"default": {"requested": 4, "succeeded": 4, "errored": 0, "empty": 0}}}
     preds = read_jsonl(run_dir / "predictions" / name / "demo_arith_default.jsonl")
     for p in preds:
         out = p["output"]
