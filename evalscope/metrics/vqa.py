@@ -88,3 +88,14 @@ def anls(answer: str, sample: Sample) -> float:
 def relaxed_accuracy(answer: str, sample: Sample) -> float:
     """1.0 when the answer is relaxed-correct against any reference (5 % numeric tolerance)."""
     return float(any(relaxed_match(answer, t) for t in sample.targets))
+
+
+@register("metric", "choice_or_answer_match")
+def choice_or_answer_match(answer: str, sample: Sample) -> float:
+    """Multiple choice (the sample has ``choices``): the letter equals the target. Otherwise the answer equals
+    a reference ignoring case and runs of whitespace, or both parse as the same number (MMMU's open questions)."""
+    from evalscope.metrics import normalized_match, numeric_match
+
+    if sample.choices:
+        return float(answer.strip().upper() == sample.target_text.strip().upper())
+    return max(normalized_match(answer, sample), numeric_match(answer, sample))
