@@ -97,3 +97,13 @@ def test_registered_metrics_use_every_reference():
     assert compute_metric("anls", "10", sample) == 1.0
     assert compute_metric("relaxed_accuracy", "10.4", sample) == 1.0
     assert normalized_distance(" A  B ", "a b") == 0.0
+
+
+def test_choice_or_answer_match():
+    mc = Sample(id="1", input="q", target="B", choices=["x", "y"])
+    open_q = Sample(id="2", input="q", target="12")
+    assert compute_metric("choice_or_answer_match", "b", mc) == 1.0
+    assert compute_metric("choice_or_answer_match", "A", mc) == 0.0
+    assert compute_metric("choice_or_answer_match", "12.0", open_q) == 1.0
+    assert compute_metric("choice_or_answer_match", " 12 ", open_q) == 1.0
+    assert compute_metric("choice_or_answer_match", "13", open_q) == 0.0
