@@ -99,3 +99,18 @@ def choice_or_answer_match(answer: str, sample: Sample) -> float:
     if sample.choices:
         return float(answer.strip().upper() == sample.target_text.strip().upper())
     return max(normalized_match(answer, sample), numeric_match(answer, sample))
+
+
+@register("metric", "ocr_contains")
+def ocr_contains(answer: str, sample: Sample) -> float:
+    """OCRBench's rule: 1.0 when a reference occurs in the answer, ignoring case, newlines as spaces; for
+    handwritten formulas (``metadata.dataset == "HME100k"``) case kept and all spaces removed."""
+    formula = sample.metadata.get("dataset") == "HME100k"
+    for reference in sample.targets:
+        if formula:
+            ref, pred = (" ".join(s.strip().splitlines()).replace(" ", "") for s in (reference, answer))
+        else:
+            ref, pred = (s.lower().strip().replace("\n", " ") for s in (reference, answer))
+        if ref in pred:
+            return 1.0
+    return 0.0

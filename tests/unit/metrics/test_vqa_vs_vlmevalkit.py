@@ -107,3 +107,12 @@ def test_choice_or_answer_match():
     assert compute_metric("choice_or_answer_match", "12.0", open_q) == 1.0
     assert compute_metric("choice_or_answer_match", " 12 ", open_q) == 1.0
     assert compute_metric("choice_or_answer_match", "13", open_q) == 0.0
+
+
+def test_ocr_contains_as_ocrbench():
+    text = Sample(id="1", input="q", target=["CENTRAL"], metadata={"dataset": "IIIT5K"})
+    formula = Sample(id="2", input="q", target=["x ^ { 2 }"], metadata={"dataset": "HME100k"})
+    assert compute_metric("ocr_contains", "It says Central.", text) == 1.0
+    assert compute_metric("ocr_contains", "CENTRA L", text) == 0.0
+    assert compute_metric("ocr_contains", "$x^{2}$", formula) == 1.0
+    assert compute_metric("ocr_contains", "$X^{2}$", formula) == 0.0  # case kept for formulas
