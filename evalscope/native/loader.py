@@ -58,7 +58,7 @@ def _with_suffixes(base: Path, stem: str) -> list[Path]:
     return [base / f"{stem}{suffix}" for suffix in SUFFIXES]
 
 
-_SHARD = re.compile(r"^(?P<split>.+)-(?P<index>\d{5})-of-(?P<count>\d{5})(?P<ext>\..+)$")
+_SHARD = re.compile(r"^(?P<split>.+)-(?P<index>\d{5})-of-(?P<count>\d{5})(?:-[0-9a-f]+)?(?P<ext>\.[a-z.]+)$")
 
 
 def first_shard(folder: Path, split: str) -> list[Path]:
@@ -71,9 +71,12 @@ def shard_files(path: Path) -> list[Path]:
     m = _SHARD.match(path.name)
     if not m:
         return [path]
-    count = int(m["count"])
-    files = [path.with_name(f"{m['split']}-{i:05d}-of-{m['count']}{m['ext']}") for i in range(count)]
-    missing = [f.name for f in files if not f.is_file()]
+    count, files, missing = int(m["count"]), [], []
+    for i in range(count):  # hub file names may end in a content hash: test-00001-of-00003-<hex>.parquet
+        name = f"{m['split']}-{i:05d}-of-{m['count']}"
+        found = sorted(path.parent.glob(f"{name}{m['ext']}")) or sorted(path.parent.glob(f"{name}-*{m['ext']}"))
+        files += found[:1]
+        missing += [] if found else [name + m["ext"]]
     if missing:
         raise DatasetError(f"{path.parent}: {len(missing)} of {count} shards missing ({', '.join(missing[:3])})")
     return files

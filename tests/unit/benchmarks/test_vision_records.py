@@ -92,3 +92,10 @@ def test_shards_are_read_in_order_and_a_missing_one_is_named(tmp_path):
     with pytest.raises(DatasetError, match="1 of 3 shards missing .*test-00001-of-00003"):
         shard_files(tmp_path / "test-00000-of-00003.parquet")
     assert shard_files(tmp_path / "plain.parquet") == [tmp_path / "plain.parquet"]
+
+
+def test_shard_names_may_end_in_a_hash(tmp_path):
+    (tmp_path / "testmini-00000-of-00002-725687bf.parquet").write_bytes(b"")
+    (tmp_path / "testmini-00001-of-00002-0a1b.parquet").write_bytes(b"")
+    assert [p.name for p in shard_files(tmp_path / "testmini-00000-of-00002-725687bf.parquet")] == [
+        "testmini-00000-of-00002-725687bf.parquet", "testmini-00001-of-00002-0a1b.parquet"]
