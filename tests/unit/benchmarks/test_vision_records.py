@@ -99,3 +99,12 @@ def test_shard_names_may_end_in_a_hash(tmp_path):
     (tmp_path / "testmini-00001-of-00002-0a1b.parquet").write_bytes(b"")
     assert [p.name for p in shard_files(tmp_path / "testmini-00000-of-00002-725687bf.parquet")] == [
         "testmini-00000-of-00002-725687bf.parquet", "testmini-00001-of-00002-0a1b.parquet"]
+
+
+@pytest.mark.parametrize("reply, answer_type, precision, extracted", [
+    ("so \\boxed{1.449}", "float", 2.0, "1.45"), ("\\boxed{3.9}", "integer", None, "3"),
+    ("ANSWER: 12", "integer", None, "12"), ("\\boxed{$Paris$}", "text", None, "Paris"),
+])
+def test_math_vista_normalizes_by_answer_type(reply, answer_type, precision, extracted):
+    sample = Sample(id="0", input="q", target="x", metadata={"answer_type": answer_type, "precision": precision})
+    assert bench("math_vista").extract_answer(reply, sample) == extracted
