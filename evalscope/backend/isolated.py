@@ -1,7 +1,7 @@
 """Run an external backend as a subprocess in its own virtual environment.
 
 The core writes ``backends/<name>/job.json`` (the task masked by the one secret policy,
-``evalscope.secrets.mask_config``; the run directory; the plugin's entry) and starts
+``TaskConfig.to_safe_dict``; the run directory; the plugin's entry) and starts
 ``<env>/bin/python -m evalscope.backend.job job.json --secrets-stdin``; the values the masking
 replaced travel on the child's stdin, never in a file or in the environment. The child's
 stdout and stderr are streamed to ``logs/<env>_backend.log`` (its pid is in ``job.pid``); it writes its reports with
@@ -75,25 +75,15 @@ class JobResult(BaseModel):
     """True when the error is the user's mistake (bad config, missing data)."""
 
 
-def task_data(task: "TaskConfig") -> dict[str, Any]:
-    """The task as plain data, secrets in clear (in memory only: never written)."""
-    data = task.model_dump(mode="json", exclude={"stream", "timeout", "model"})
-    model = task.model if isinstance(task.model, (str, type(None))) else f"<{type(task.model).__name__} object>"
-    data = {"model": model, **data}
-    data["api_key"] = task.api_key.get_secret_value() if task.api_key is not None else None
-    return data
-
-
-def split_secrets(data: Any) -> tuple[Any, list[tuple[list[Any], Any]]]:
-    """``data`` masked by the one policy (``evalscope.secrets.mask_config``), and the values the
+def split_secrets(task: "TaskConfig") -> tuple[dict[str, Any], list[tuple[list[Any], Any]]]:
+    """The task as data masked by the one policy (``TaskConfig.to_safe_dict``), and the values the
     masking replaced, as ``(path, value)`` pairs that ``restore_secrets`` puts back."""
-    from evalscope.secrets import mask_config
-
-    masked = mask_config(data)
+    data = task.to_plain_dict()
+    masked = task.to_safe_dict()
     found: list[tuple[list[Any], Any]] = []
 
     def walk(real: Any, shown: Any, path: list[Any]) -> None:
-        if isinstance(real, dict) and isinstance(shown, dict) and list(real) == list(shown):
+        if isinstance(real, dict) and isinstance(shown, dict) and set(real) == set(shown):
             for key in real:
                 walk(real[key], shown[key], [*path, str(key)])
         elif isinstance(real, list) and isinstance(shown, list) and len(real) == len(shown):
@@ -166,7 +156,7 @@ def run_isolated(
     log_path = (run_dir.logs / f"{spec.env}_backend.log").resolve()
     result_path = work_dir / "result.json"
     result_path.unlink(missing_ok=True)
-    masked, secrets = split_secrets(task_data(task))
+    masked, secrets = split_secrets(task)
     job = Job(backend=spec.name, entry=spec.entry, task=masked,
               run_dir=str(run_dir.root.resolve()), result_file=str(result_path))
     job_path = work_dir / "job.json"
