@@ -136,6 +136,10 @@ class TaskConfig(BaseModel):
     """Finish the run when samples fail (they are counted as errored) instead of stopping."""
     seed: Optional[int] = 42
     """Seed for few-shot sampling and sample shuffling."""
+    sandbox: Literal["local", "unsafe-local"] = "local"
+    """Where model-written code runs (code benchmarks): ``local`` isolates each program in new network, PID and
+    mount namespaces under resource limits and refuses to run where the OS does not allow that; ``unsafe-local``
+    applies the resource limits only (no network isolation): only for code you trust."""
     debug: bool = False
     """Verbose logging."""
 
