@@ -16,9 +16,9 @@ from evalscope.api.messages import (
     message_text,
 )
 from evalscope.api.model import ModelAPI, ModelError, ModelOutput, Usage
-from evalscope.api.scoring import Answer, Score, Scorer
+from evalscope.api.scoring import Answer, Score, Scorer, ScoringContext
 
 __all__ = [
     "Answer", "ChatMessage", "Content", "ContentAudio", "ContentImage", "ContentText", "ContentVideo", "ModelAPI",
-    "ModelError", "ModelOutput", "Sample", "Score", "Scorer", "Usage", "message_text",
+    "ModelError", "ModelOutput", "Sample", "Score", "Scorer", "ScoringContext", "Usage", "message_text",
 ]

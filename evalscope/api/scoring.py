@@ -8,6 +8,7 @@ scorer's (``evalscope.metrics.aggregators``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Awaitable, Optional, Protocol, Union, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -53,3 +54,16 @@ class Scorer(Protocol):
     """The metric names this scorer emits."""
 
     def score(self, sample: Sample, answers: list[Answer]) -> Union[list[Score], Awaitable[list[Score]]]: ...
+
+
+@dataclass(frozen=True)
+class ScoringContext:
+    """What the run hands to scorers that ask for it (by having a ``bind(context)`` method): a judge needs the
+    task's judge settings and a directory for its cache, a sandbox the task's sandbox mode."""
+
+    task: Any = None
+    """The ``TaskConfig`` (``None`` when a scorer is used outside a run: defaults apply)."""
+    run_dir: Any = None
+    """The run's ``RunDir`` (``None`` outside a run)."""
+    benchmark: str = ""
+    """The benchmark's name."""

@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterator, Optional
 
-from evalscope.api import ChatMessage, ModelError
+from evalscope.api import ChatMessage, ModelError, ScoringContext
 from evalscope.api.images import ImageLimits, ImagePreparer
 from evalscope.api.media import MediaError, identity, stamp
 from evalscope.errors import ConfigError, DatasetError
@@ -89,7 +89,8 @@ class BenchmarkRun:
         self.display = display
         self.aggregators = resolve(benchmark.aggregation)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="evalscope-score")
-        self.scorer = SampleScorer(benchmark, build_filters(benchmark.args.filters), self._executor)
+        context = ScoringContext(task=task, run_dir=run_dir, benchmark=benchmark.name)
+        self.scorer = SampleScorer(benchmark, build_filters(benchmark.args.filters), self._executor, context)
         self.scoring_hash = self.scorer.scoring_hash
         self.keep_empty = bool(getattr(task, "keep_empty_answers", False))
         self.tally = Tally()

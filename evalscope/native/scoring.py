@@ -14,7 +14,7 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Optional
 
-from evalscope.api import Answer, Sample, Score
+from evalscope.api import Answer, Sample, Score, ScoringContext
 from evalscope.filters import apply_filters
 from evalscope.native.records import PredictionRecord, ReviewRecord, stable_hash
 
@@ -27,16 +27,25 @@ logger = logging.getLogger(__name__)
 class SampleScorer:
     """Turns the predictions of one sample's repeats into review records."""
 
-    def __init__(self, benchmark: "Benchmark", filters: list, executor: Optional[ThreadPoolExecutor]) -> None:
+    def __init__(self, benchmark: "Benchmark", filters: list, executor: Optional[ThreadPoolExecutor],
+                 context: Optional[ScoringContext] = None) -> None:
         self.benchmark = benchmark
         self.filters = filters
         self.scorers = benchmark.scorers()
+        context = context or ScoringContext(benchmark=benchmark.name)
+        for scorer in self.scorers:  # scorers that need the run (a judge, a sandbox) ask for it with bind()
+            if callable(getattr(scorer, "bind", None)):
+                scorer.bind(context)
         self.executor = executor
-        self.scoring_hash = stable_hash({
+        basis: dict[str, Any] = {
             "metrics": [list(s.metrics) for s in self.scorers], "map": benchmark.meta.metric_map,
             "filters": benchmark.args.filters, "version": benchmark.meta.version,
             "scorers": [type(s).__qualname__ for s in self.scorers],
-        })
+        }
+        identities = [getattr(s, "identity", None) for s in self.scorers]
+        if any(identities):  # what else decides a score (the judge model): reviews are redone when it changes
+            basis["identity"] = identities
+        self.scoring_hash = stable_hash(basis)
 
     def answers(self, sample: Sample, predictions: list[PredictionRecord]) -> list[Answer]:
         out = []
