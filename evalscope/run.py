@@ -45,7 +45,17 @@ def run_one(task: TaskConfig, display: Optional["Display"] = None) -> dict[str, 
         context = RunContext(task=task, run_dir=run_dir, display=display or NullDisplay())
         reports = backend.run(context)
         (display or NullDisplay()).results(reports)
+        _write_html_report(run_dir)
         return {r.dataset_name: r for r in reports}
+
+
+def _write_html_report(run_dir: RunDir) -> None:
+    from evalscope.report.html import write_run_html
+
+    try:
+        logger.info("HTML report: %s", write_run_html(run_dir.root))
+    except Exception as exc:  # the reports are written; a viewer file that fails must not fail the run
+        logger.warning("could not write the HTML report: %s", exc)
 
 
 def _backend(task: TaskConfig) -> Any:
