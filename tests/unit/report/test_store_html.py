@@ -15,7 +15,7 @@ def test_report_html_is_self_contained_with_scores_and_charts(tmp_path):
     assert path == run / "reports" / "report.html"
     text = path.read_text()
     assert "<script" not in text and "src=" not in text and "<link" not in text  # nothing fetched, nothing run
-    assert "demo_arith" in text and "mmlu" in text and "0.5000" in text and "0.5625" in text  # micro over a, b, c
+    assert "demo_arith" in text and "mmlu" in text and "0.5000" in text and "0.5833" in text  # micro, macro over a, b, c
     assert text.count("<svg") == 2  # the bar chart and mmlu's radar (demo_arith has one subset: no radar)
     assert "sk-abcdefghijkl" not in text
 
