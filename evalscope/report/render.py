@@ -32,8 +32,10 @@ def score_table(reports: list[Report]) -> str:
     rows = []
     for r in reports:
         for metric in r.metrics:
+            # one category: its macro (over subsets) is the one that tells something
+            macro = metric.categories[0].macro_score if len(metric.categories) == 1 else metric.macro_score
             rows.append([f"<b>{esc(r.dataset_name)}</b>", esc(r.model_name), esc(metric.name), "<i>all</i>", "",
-                         str(metric.num), fmt(metric.score), fmt(metric.macro_score)])
+                         str(metric.num), fmt(metric.score), fmt(macro)])
             for cat in metric.categories:
                 many = len(metric.categories) > 1 or len(cat.subsets) > 1
                 if len(metric.categories) > 1:
