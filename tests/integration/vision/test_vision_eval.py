@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import make_image, only_run_dir, read_jsonl, read_report, run_cli, sha, write_parquet_shards
+from vision_data import make_image, only_run_dir, read_jsonl, read_report, run_cli, sha, write_parquet_shards
 
 from evalscope.perf.mock_server import run_in_thread
 

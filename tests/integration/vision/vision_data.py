@@ -1,4 +1,5 @@
-"""Helpers of the vision integration tests: generated images in the hub layouts, the CLI, the records."""
+"""Helpers of the vision integration tests (not a conftest: eval's conftest is imported by that name): generated
+images in the hub layouts, the CLI, the records."""
 
 from __future__ import annotations
 
