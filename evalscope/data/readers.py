@@ -120,8 +120,13 @@ def _parquet(path: Path) -> Iterator[dict[str, Any]]:
     except ImportError:
         raise DatasetError(f"{path}: reading parquet needs pyarrow: pip install 'evalscope[parquet]'") from None
     parquet = pq.ParquetFile(path)
-    meta = parquet.metadata  # batches of at most ~64 MB, so rows of image bytes are not all held at once
-    row_bytes = max((meta.row_group(i).total_byte_size / max(meta.row_group(i).num_rows, 1)
-                     for i in range(meta.num_row_groups)), default=0)
-    for batch in parquet.iter_batches(batch_size=int(max(1, min(1024, 64e6 // max(row_bytes, 1))))):
-        yield from batch.to_pylist()
+    # one row group at a time, without read-ahead; rows of large cells (image bytes) made Python objects one by
+    # one, so a file of images is never held whole, nor a batch of its rows
+    for i in range(parquet.num_row_groups):
+        group = parquet.read_row_group(i, use_threads=False)
+        meta = parquet.metadata.row_group(i)
+        if meta.total_byte_size / max(meta.num_rows, 1) < 65536:
+            yield from group.to_pylist()
+            continue
+        for j in range(group.num_rows):
+            yield group.slice(j, 1).to_pylist()[0]
