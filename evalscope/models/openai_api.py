@@ -81,13 +81,15 @@ class OpenAICompatibleModel:
 
     async def generate(self, messages: list[ChatMessage], config: "GenerationConfig") -> ModelOutput:
         body = build_payload(self.kind, self.model_name, messages, config.request_fields(), config.stream)
+        # a body with inline images is megabytes of JSON: encoded in a thread, not on the event loop
+        raw = await asyncio.to_thread(_dumps, body) if any(m.media for m in messages) else _dumps(body)
         policy = self._retry or RetryPolicy(retries=config.retries)
         attempts = 0
 
         async def attempt() -> ModelOutput:
             nonlocal attempts
             attempts += 1
-            return await self._send(body, config)
+            return await self._send(body, raw, config)
 
         def give_up(problem: str, count: int) -> ModelError:
             return ModelError(self.redact(f"{problem} (after {count} attempts)", config), transient=True)
@@ -101,14 +103,14 @@ class OpenAICompatibleModel:
         output.attempts = attempts
         return output
 
-    async def _send(self, body: dict[str, Any], config: "GenerationConfig") -> ModelOutput:
+    async def _send(self, body: dict[str, Any], raw: bytes, config: "GenerationConfig") -> ModelOutput:
         import aiohttp
 
         session = await self._client()
         timeout = aiohttp.ClientTimeout(total=config.timeout or DEFAULT_TIMEOUT)
         started = time.perf_counter()
         try:
-            async with session.post(self.url, json=body, headers=self._headers(config), timeout=timeout) as resp:
+            async with session.post(self.url, data=raw, headers=self._headers(config), timeout=timeout) as resp:
                 if resp.status != 200:
                     raw = await resp.read()
                     message = error_message(resp.status, raw)
@@ -156,6 +158,10 @@ class OpenAICompatibleModel:
         output = acc.output()
         output.ttft = ttft
         return output
+
+
+def _dumps(body: dict[str, Any]) -> bytes:
+    return json.dumps(body).encode()
 
 
 def _loads_chunk(data: str) -> Any:
