@@ -153,7 +153,8 @@ class Registry:
 
     def get(self, kind: str, name: str) -> Any:
         """The object registered as ``kind:name`` (any case), or a ``RegistryError`` with suggestions."""
-        return self._items[kind][self.canonical(kind, name)]
+        key = self.canonical(kind, name)  # loads the kind first: its bucket may not exist before
+        return self._items[kind][key]
 
     def names(self, kind: str) -> list[str]:
         """Every registered name of ``kind``, sorted."""

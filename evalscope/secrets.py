@@ -10,6 +10,7 @@ always secrets; in a config mapping, a value is a secret when its key is named l
 
 from __future__ import annotations
 
+import re
 from typing import Any, Iterable, Mapping
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
@@ -20,8 +21,10 @@ PLAIN_HEADERS = ("content-type", "accept", "accept-encoding", "accept-language",
 """Header names whose values are shown; every other header value is masked."""
 PLAIN_QUERY = ("api-version", "api_version", "version")
 """URL query names whose values are shown; every other query value is masked."""
-SECRET_KEY_WORDS = ("key", "token", "secret", "password", "passwd", "authorization", "cookie", "credential")
-"""A config key containing one of these words holds a secret."""
+SECRET_KEY_WORDS = ("key", "apikey", "token", "secret", "password", "passwd", "pwd", "authorization", "auth",
+                    "cookie", "credential", "credentials", "bearer", "passphrase")
+"""A config key one of whose words (split at ``_``, ``-``, ``.``, blanks and camel case) is one of these holds a
+secret: ``api_key``, ``X-Auth-Token``, ``accessToken``; not ``max_tokens`` or ``tokenizer_path``."""
 OPAQUE_KEYS = ("headers", "extra_headers", "http_headers", "extra_body", "default_headers")
 """Config keys whose every value is masked (header values, request bodies the user added)."""
 
@@ -33,8 +36,8 @@ def is_secret_name(name: str, plain: tuple[str, ...] = PLAIN_HEADERS) -> bool:
 
 def is_secret_key(key: str) -> bool:
     """Whether a config key is named like a secret (``api_key``, ``X-Auth-Token``, ``cookie``)."""
-    lowered = key.lower()
-    return any(word in lowered for word in SECRET_KEY_WORDS)
+    words = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", key).lower()
+    return any(word in SECRET_KEY_WORDS for word in re.split(r"[\s_.\-]+", words))
 
 
 def mask_headers(headers: Mapping[str, Any]) -> dict[str, Any]:
@@ -144,6 +147,4 @@ def redact(text: str, secrets: Iterable[str], min_length: int = 4) -> str:
 
 
 def _mask_auth_schemes(text: str) -> str:
-    import re
-
     return re.sub(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}", lambda m: f"{m.group(1)} {MASK}", text)

@@ -143,3 +143,16 @@ def test_cli_bad_names_are_one_line_errors_before_any_run_dir(tmp_path, args, ex
     assert done.returncode == 2, done.stderr[-2000:]
     assert expected in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+
+def test_get_is_a_valid_first_lookup_of_a_kind():
+    """In a fresh interpreter, ``get`` of a kind nothing has looked up yet (it raised KeyError: 'model')."""
+    import subprocess
+    import sys
+
+    code = ("from evalscope.registry import registry; "
+            "print(registry.get('model', 'MOCK_LLM').__name__, registry.get('aggregation', 'mean').__name__)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["_mock_factory", "mean"]

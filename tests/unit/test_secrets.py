@@ -34,3 +34,13 @@ def test_redact_known_values_and_bearer_tokens():
     out = redact(text, ["sk-abcdef123"])
     assert "sk-abcdef123" not in out and "zzzzzzzzzzzz" not in out and "401: invalid key" in out
     assert redact("", ["x"]) == ""
+
+
+def test_secret_key_names_are_words_not_substrings():
+    from evalscope.secrets import is_secret_key
+
+    for name in ("api_key", "X-Auth-Token", "accessToken", "password", "Cookie", "client_secret", "OPENAI_API_KEY"):
+        assert is_secret_key(name), name
+    for name in ("max_tokens", "max_new_tokens", "tokenizer_path", "keep_empty_answers", "monkey", "author"):
+        assert not is_secret_key(name), name
+    assert mask_config({"max_tokens": 5, "api_key": "k-123456"}) == {"max_tokens": 5, "api_key": MASK}
