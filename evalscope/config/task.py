@@ -73,6 +73,38 @@ class DatasetArgs(BaseModel):
         return {k: getattr(self, k) for k in keys if getattr(self, k) is not None}
 
 
+class JudgeModelArgs(BaseModel):
+    """The LLM judge (``judge_model_args``): an OpenAI-compatible model that grades answers."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, protected_namespaces=(),
+                              populate_by_name=True)
+
+    model: Optional[str] = Field(default=None, alias="model_id")
+    """The judge's served model name (EvalScope's ``model_id`` is accepted too)."""
+    api_url: Optional[str] = None
+    """The judge's OpenAI-compatible endpoint (a base URL or a full chat URL)."""
+    api_key: Optional[SecretStr] = None
+    """The judge's API key (never written to outputs or logs)."""
+    generation_config: GenerationConfig = Field(default_factory=lambda: GenerationConfig(temperature=0.0))
+    """The judge's generation settings (default: temperature 0)."""
+    system_prompt: Optional[str] = None
+    """A system message sent before every judge prompt."""
+
+    @field_validator("api_url")
+    @classmethod
+    def _api_url(cls, v: Optional[str]) -> Optional[str]:
+        from evalscope.config.api_url import check_api_url
+
+        return None if v is None else check_api_url(v)
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.model and self.api_url)
+
+
+JudgeStrategy = Literal["auto", "rule", "llm", "llm_recall"]
+
+
 class TaskConfig(BaseModel):
     """One evaluation task: which model, which benchmarks, how."""
 
@@ -136,6 +168,13 @@ class TaskConfig(BaseModel):
     """Finish the run when samples fail (they are counted as errored) instead of stopping."""
     seed: Optional[int] = 42
     """Seed for few-shot sampling and sample shuffling."""
+    judge_model_args: JudgeModelArgs = Field(default_factory=JudgeModelArgs)
+    """The LLM judge of benchmarks that grade with one (``model``, ``api_url``, ``api_key``, ``generation_config``)."""
+    judge_strategy: JudgeStrategy = "auto"
+    """``rule``: rule metrics only; ``llm``: the judge only; ``llm_recall``: the judge re-grades what the rule
+    marked wrong; ``auto``: the judge where ``judge_model_args`` is set and the benchmark uses one, else the rule."""
+    judge_worker_num: int = Field(default=1, ge=1)
+    """Judge requests in flight at once."""
     sandbox: Literal["local", "unsafe-local"] = "local"
     """Where model-written code runs (code benchmarks): ``local`` isolates each program in new network, PID and
     mount namespaces under resource limits and refuses to run where the OS does not allow that; ``unsafe-local``
@@ -170,6 +209,11 @@ class TaskConfig(BaseModel):
         if isinstance(v, str):
             v = parse_kv_or_json(v, "dataset_args")
         return v
+
+    @field_validator("judge_model_args", mode="before")
+    @classmethod
+    def _judge_json(cls, v: Any) -> Any:
+        return parse_kv_or_json(v, "judge_model_args") if isinstance(v, str) else v
 
     @field_validator("model_args", mode="before")
     @classmethod
