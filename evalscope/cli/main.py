@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "eval": "evalscope.cli.eval",
     "perf": "evalscope.cli.perf",
     "app": "evalscope.cli.app",
+    "report": "evalscope.cli.app",
     "list": "evalscope.cli.list_cmd",
     "backend": "evalscope.cli.backend",
     "mock-server": "evalscope.cli.mock_server",
@@ -33,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--version", action="version", version=f"evalscope {__version__}")
     subparsers = parser.add_subparsers(title="commands", metavar="<command>")
-    for module_name in COMMANDS.values():
+    for module_name in dict.fromkeys(COMMANDS.values()):  # a module may define several commands
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:
