@@ -1,0 +1,1 @@
+"""evalscope-vllm: model type ``vllm``, a managed ``vllm serve`` (entry point ``evalscope_vllm.plugin``)."""
