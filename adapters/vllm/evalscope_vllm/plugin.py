@@ -49,7 +49,7 @@ class VllmModel:
         try:
             return await self.client.generate(messages, config)
         except ModelError as exc:
-            if not self.server.alive():
+            if exc.transient and not self.server.alive(grace=1.0):  # a dropped connection: did it die?
                 raise ModelError(f"{exc}; the vLLM server has exited (see {self.server.log_path})") from None
             raise
 

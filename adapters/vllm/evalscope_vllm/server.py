@@ -142,8 +142,16 @@ class VllmServer:
             return False
         return self.served_name in ids
 
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
+    def alive(self, grace: float = 0.0) -> bool:
+        """Whether the server still runs (waiting up to ``grace`` seconds for an exit in progress)."""
+        proc = self.process
+        if proc is None:
+            return False
+        try:
+            proc.wait(timeout=grace) if grace else proc.poll()
+        except subprocess.TimeoutExpired:
+            pass
+        return proc.returncode is None
 
     def stop(self) -> None:
         """SIGTERM to the whole process group, SIGKILL after ``stop_timeout``; safe to call twice."""
