@@ -8,6 +8,7 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from evalscope.perf.validate import header_problem, model_folder, name_problem
 from evalscope.secrets import MASK, PLAIN_HEADERS, PLAIN_QUERY, is_secret_name  # noqa: F401  (re-exported)
 
 # --api value -> endpoint appended to a base --url (EvalScope's mapping)
@@ -56,9 +57,15 @@ class PerfArgs(BaseModel):
     model: Optional[str] = None
     api_key: Optional[SecretStr] = None
     headers: dict[str, str] = Field(default_factory=dict)
-    connect_timeout: Optional[float] = None
-    read_timeout: Optional[float] = None
-    total_timeout: Optional[float] = 6 * 60 * 60
+    connect_timeout: Optional[float] = Field(default=None, gt=0)
+    """Seconds to open a connection; ``None``: the OS's limit (about 2 min on Linux)."""
+    read_timeout: Optional[float] = Field(default=600.0, gt=0)
+    """Seconds a request may go without receiving a byte (before the first one, or between two) before it fails as
+    a read timeout. 600 as EvalScope's (vLLM's ``bench serve`` has none, only its 6 h total): long enough for a
+    non-streamed reply of thousands of tokens from a loaded server, short enough that a server that accepts and
+    never answers fails the request in minutes, not hours. ``None`` (Python API only): no limit."""
+    total_timeout: Optional[float] = Field(default=6 * 60 * 60, gt=0)
+    """Seconds a whole request may take (6 h, as vLLM's ``bench serve`` and EvalScope)."""
     no_test_connection: bool = False
     wait_for_server: float = Field(default=60.0, ge=0)
     """Seconds the connection test keeps asking a server that refuses connections or answers 5xx (it may still
@@ -81,7 +88,7 @@ class PerfArgs(BaseModel):
     ``--open-loop``: the offered load never adapts to the server."""
     burstiness: float = 1.0
     """Gamma shape of the inter-arrival times with ``rate``: 1 is Poisson, < 1 burstier, > 1 more regular."""
-    warmup_num: float = 0
+    warmup_num: float = Field(default=0, ge=0)
     """Warm-up requests before each run (not recorded); 0 < value < 1 is a fraction of ``number``."""
     multi_turn: bool = False
     """Conversations: each worker sends a conversation's turns one after another, every turn carrying the
@@ -92,7 +99,7 @@ class PerfArgs(BaseModel):
     max_turns: Optional[int] = None
     """Most user turns per conversation: ``random_multi_turn`` draws from ``[min_turns, max_turns]``; the
     other multi-turn datasets cut longer conversations."""
-    duration: Optional[float] = None
+    duration: Optional[float] = Field(default=None, gt=0)
     """Stop sending after this many seconds of a run (in-flight requests finish; with ``--multi-turn``, no new
     conversation starts and those under way finish their turns, as in EvalScope)."""
     sleep_interval: float = 0
@@ -169,10 +176,13 @@ class PerfArgs(BaseModel):
     def _max_tokens(cls, value: Any) -> Any:
         if isinstance(value, (list, tuple)):
             if len(value) == 1:
-                return value[0]
-            if len(value) != 2 or value[0] > value[1] or value[0] < 1:
+                value = value[0]
+            elif len(value) != 2 or value[0] > value[1] or value[0] < 1:
                 raise ValueError(f"--max-tokens takes one value or a range 'min max' with 1 <= min <= max, got {value}")
-            return list(value)
+            else:
+                return list(value)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 1:
+            raise ValueError(f"--max-tokens must be >= 1, got {value}")
         return value
 
     @field_validator("headers", mode="before")
@@ -187,6 +197,42 @@ class PerfArgs(BaseModel):
                 out[key.strip()] = val.strip()
             return out
         return value or {}
+
+    @field_validator("headers")
+    @classmethod
+    def _sendable_headers(cls, value: dict[str, str]) -> dict[str, str]:
+        for key, val in value.items():
+            problem = header_problem(str(key), str(val))
+            if problem:
+                raise ValueError(problem)
+        return value
+
+    @field_validator("api_key")
+    @classmethod
+    def _sendable_key(cls, value: Optional[SecretStr]) -> Optional[SecretStr]:
+        if value is not None and header_problem("Authorization", value.get_secret_value()):
+            raise ValueError("--api-key must be one line of Latin-1 text (no CR, LF or NUL): it is sent as a header")
+        return value
+
+    @field_validator("name")
+    @classmethod
+    def _one_folder(cls, value: Optional[str]) -> Optional[str]:
+        problem = None if value is None else name_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _parsable_url(cls, value: str) -> str:
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018  (raises on a port out of range)
+        except ValueError as exc:
+            raise ValueError(f"--url {value!r} is not a valid URL: {exc}") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"--url {value!r} is not an http:// or https:// URL with a host")
+        return value
 
     @field_validator("parallel")
     @classmethod
@@ -320,8 +366,7 @@ class PerfArgs(BaseModel):
         """The output folder of the sweep: ``--name``, else the model's last path part (EvalScope's)."""
         if self.name:
             return self.name
-        model = (self.model or "").rstrip("/")
-        return model.rsplit("/", 1)[-1] or "perf"
+        return model_folder(self.model or "")
 
     def warmup_count(self, number: int) -> int:
         if self.warmup_num <= 0:

@@ -16,7 +16,9 @@ from time import perf_counter
 from typing import Optional
 from urllib.parse import urlsplit
 
+from evalscope.errors import UsageError
 from evalscope.perf.response import ResponseParser
+from evalscope.perf.validate import header_problem
 
 _HEAD_END = b"\r\n\r\n"
 
@@ -251,6 +253,10 @@ class Transport:
         self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         lines = [f"POST {path} HTTP/1.1", f"Host: {parts.netloc}", "Accept-Encoding: identity", "Connection: keep-alive"]
+        for k, v in headers.items():  # PerfArgs checked them; a plugin or API caller may not have
+            problem = header_problem(k, v)
+            if problem:
+                raise UsageError(problem)
         lines += [f"{k}: {v}" for k, v in headers.items() if k.lower() not in ("host", "content-length", "connection")]
         self._head = ("\r\n".join(lines) + "\r\nContent-Length: ").encode("latin-1")
         self.connect_timeout, self.read_timeout, self.total_timeout = connect_timeout, read_timeout, total_timeout
