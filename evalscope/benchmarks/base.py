@@ -30,6 +30,8 @@ class BenchmarkMeta(BaseModel):
     """Registry name (``gsm8k``)."""
     pretty_name: str
     """Display name (``GSM8K``)."""
+    tags: tuple[str, ...] = ()
+    """EvalScope's tags, the first being the category ``evalscope list`` shows (``Math``, ``Knowledge``, ...)."""
     version: str = "1"
     """Bumped whenever data or scoring changes, so cached runs are never silently mixed."""
     dataset_id: Optional[str] = None
@@ -124,6 +126,11 @@ class Benchmark:
     def builtin_rows(self, subset: str, split: str) -> Optional[Iterator[dict[str, Any]]]:
         """Rows that ship with the benchmark itself (``None``: load from files or a hub)."""
         return None
+
+    def in_subset(self, record: dict[str, Any], subset: str) -> bool:
+        """Whether a row read for ``subset`` belongs to it: subsets given by a field of one file (MATH-500's
+        ``level``, EvalScope's ``reformat_subset``) keep only their own rows; by default every row does."""
+        return True
 
     def record_to_sample(self, record: dict[str, Any], index: int, subset: str) -> Sample:
         raise NotImplementedError

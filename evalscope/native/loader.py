@@ -147,7 +147,7 @@ def _split_rows(benchmark: "Benchmark", task: "TaskConfig", subset: str, split: 
             return
         logger.debug("%s/%s/%s: reading %s", benchmark.name, subset, split, path)
         for shard in shard_files(path):
-            yield from read_rows(shard, benchmark.meta.csv_fieldnames)
+            yield from (r for r in read_rows(shard, benchmark.meta.csv_fieldnames) if benchmark.in_subset(r, subset))
         return
     yield from _hub_rows(benchmark, task, subset, split, required)
 
