@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -96,3 +97,23 @@ def test_no_vllm_on_path_is_a_usage_error(tmp_path):
     done = subprocess.run(eval_cmd(tmp_path / "w", "--limit", "1"), capture_output=True, text=True, timeout=120,
                           env=env)
     assert done.returncode == 2 and "`vllm` on PATH not found" in done.stderr, done.stderr[-2000:]
+
+
+def test_the_standalone_server_stays_up_until_ctrl_c(fake_vllm):
+    proc = subprocess.Popen([sys.executable, "-m", "evalscope_vllm", "serve", "org/tiny-model", "--log",
+                             str(fake_vllm / "vllm.log"), "--model-args", '{"max_model_len": 512}'],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        url, name, pid = proc.stdout.readline().split()
+        with urllib.request.urlopen(f"{url}/models", timeout=10) as resp:
+            assert [m["id"] for m in json.loads(resp.read())["data"]] == [name] == ["tiny-model"]
+        child = int((fake_vllm / "child.pid").read_text())
+        time.sleep(1.0)
+        assert alive(int(pid)) and proc.poll() is None  # kept up
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=60) == 130
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert wait_gone(child) and not group_alive(int(pid))
+    assert "--max-model-len" in json.loads((fake_vllm / "argv.json").read_text())
