@@ -13,6 +13,7 @@ import argparse
 import json
 import logging
 import time
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any, Optional, Union
 
@@ -73,7 +74,7 @@ def _run(args: PerfArgs, display: Optional[Display]) -> tuple[Path, list[Benchma
 
     timestamp = None if args.no_timestamp else time.strftime("%Y%m%d_%H%M%S")
     root = storage.output_root(args.outputs_dir, args.run_name, timestamp)
-    with log_to_file(root / "benchmark.log", args.debug):
+    with (storage.claim(root) if timestamp is None else nullcontext(root)), log_to_file(root / "benchmark.log", args.debug):
         logger.info("evalscope perf -> %s", root)
         return root, _sweep(args, root, display or NullDisplay())
 

@@ -1,6 +1,7 @@
 """Run outputs: ``benchmark_data.db`` (SQLite, JSON text columns, never pickle) and the JSON files.
 
-Layout (EvalScope's): ``<outputs_dir>/<timestamp>/<name>/parallel_<p>_number_<n>/`` holding
+Layout (EvalScope's): ``<outputs_dir>/<timestamp>/<name>/parallel_<p>_number_<n>/`` (``<name>_2``... for a sweep
+started in the same second under the same name) holding
 ``benchmark_data.db``, ``benchmark_args.json`` (secrets masked), ``benchmark_summary.json`` and
 ``benchmark_percentile.json``; the sweep's ``perf_report.html`` and ``sweep_summary.json`` sit in
 ``<name>/``.
@@ -18,12 +19,16 @@ conversation and the 1-based turn; NULL otherwise).
 
 from __future__ import annotations
 
+import itertools
 import json
+import os
 import re
 import sqlite3
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import Any, Iterable, Iterator, Optional
 
+from evalscope.errors import UsageError
 from evalscope.perf import metrics as m
 from evalscope.perf.records import RequestRecord
 
@@ -104,7 +109,58 @@ def write_json(path: Path, data: Any) -> None:
 
 
 def output_root(outputs_dir: str, name: Optional[str], timestamp: Optional[str]) -> Path:
-    root = Path(outputs_dir)
-    if timestamp:
-        root = root / timestamp
-    return root / safe_name(name or "perf")
+    """The sweep's folder, created: ``<outputs_dir>/<timestamp>/<name>``, reserved by ``mkdir`` so that sweeps
+    started in the same second get their own (``<name>_2``, ``<name>_3``, ...); without a timestamp,
+    ``<outputs_dir>/<name>`` (an earlier sweep's files there are replaced: hold it with ``claim``)."""
+    base = Path(outputs_dir).expanduser()
+    leaf = safe_name(name or "perf")
+    if leaf in (".", ".."):
+        leaf = "perf"
+    for parent in (base, *base.parents):
+        if parent.exists():
+            if not parent.is_dir():
+                raise UsageError(f"--outputs-dir {outputs_dir!r}: {str(parent)!r} is a file, not a directory")
+            break
+    try:
+        if not timestamp:
+            root = base / leaf
+            root.mkdir(parents=True, exist_ok=True)
+            return root
+        (base / timestamp).mkdir(parents=True, exist_ok=True)
+        for k in itertools.count(1):
+            root = base / timestamp / (leaf if k == 1 else f"{leaf}_{k}")
+            try:
+                root.mkdir()
+                return root
+            except FileExistsError:
+                continue
+    except OSError as exc:
+        raise UsageError(f"--outputs-dir {outputs_dir!r}: cannot create the run folder: {exc.strerror or exc}") from None
+    raise AssertionError("unreachable")
+
+
+LOCK_FILE = ".perf.lock"
+
+
+@contextmanager
+def claim(root: Path) -> Iterator[Path]:
+    """Hold ``root`` for one sweep (an exclusive ``flock``, released when the process ends, even by SIGKILL); a
+    second sweep into the same folder (``--no-timestamp``, same ``--name``) is a ``UsageError`` naming the holder."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock
+        yield root
+        return
+    fd = os.open(root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "unknown"
+            raise UsageError(f"{root} is in use by another evalscope perf (pid {holder}); wait for it, or give "
+                             "this one another --name (or drop --no-timestamp)") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+        yield root
+    finally:
+        os.close(fd)
