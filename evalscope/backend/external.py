@@ -60,6 +60,8 @@ class ExternalSpec:
     pins: tuple[str, ...] = ()
     """Requirements installed first and kept (``torch==2.13.0``: the CPU build)."""
     description: str = ""
+    config_required: bool = True
+    """False when the unified flags alone (``--model``, ``--datasets``, ...) make a complete task."""
 
     @property
     def module(self) -> str:
@@ -89,8 +91,10 @@ class RunOptions:
     """The rest: the plugin's config."""
 
 
-def split_options(eval_config: Any, backend: str) -> RunOptions:
+def split_options(eval_config: Any, backend: str, required: bool = True) -> RunOptions:
     """Separate ``runner``/``timeout`` from the plugin's part of ``eval_config``."""
+    if eval_config is None and not required:
+        eval_config = {}
     if eval_config is None:
         raise ConfigError(f"eval_backend {backend!r} needs an eval_config (a dict or a YAML/JSON file)")
     if not isinstance(eval_config, dict):
@@ -169,12 +173,13 @@ class ExternalRunner(Backend):
         """The core's part of ``eval_config`` and the model flags, before a run directory is made."""
         from evalscope.backend.model_spec import model_spec
 
-        split_options(task.eval_config, self.spec.name)
+        options = split_options(task.eval_config, self.spec.name, self.spec.config_required)
         model_spec(task)
+        choose_runner(self.spec, options.runner)  # a missing install fails before the run directory
 
     def run(self, context: "RunContext") -> list["Report"]:
         task = context.task
-        options = split_options(task.eval_config, self.spec.name)
+        options = split_options(task.eval_config, self.spec.name, self.spec.config_required)
         task = task.model_copy(update={"eval_config": options.config})
         how = choose_runner(self.spec, options.runner)
         logger.info("%s: running %s", self.spec.name, "in-process" if how == "inprocess" else "isolated")

@@ -36,7 +36,6 @@ def test_unknown_name_says_did_you_mean():
 @pytest.mark.parametrize("kind,name,hint", [
     ("model", "vllm", "pip install evalscope-vllm"),
     ("model", "VLLM", "pip install evalscope-vllm"),
-    ("backend", "VLMEvalKit", "evalscope backend install vlmevalkit"),
     ("backend", "OpenCompass", "evalscope backend install opencompass"),
     ("backend", "lm-eval", "evalscope backend install lm_eval"),
 ])
