@@ -13,6 +13,7 @@ from time import perf_counter
 from typing import Callable, Optional
 
 from evalscope.perf.apis.base import ApiPlugin
+from evalscope.perf.fasthttp import read_timeout_text
 from evalscope.perf.records import RequestRecord
 from evalscope.perf.response import ResponseParser
 
@@ -108,8 +109,9 @@ class Sender:
                 feed = parser.feed
                 async for raw in resp.content.iter_any():
                     feed(raw, perf_counter() - origin)
-        except asyncio.TimeoutError:
-            return status, perf_counter() - origin, "timeout"
+        except asyncio.TimeoutError as exc:  # aiohttp's sock_read timeout says it was reading
+            read = self.timeouts[1] is not None and "reading" in str(exc)
+            return status, perf_counter() - origin, read_timeout_text(self.timeouts[1]) if read else "timeout"
         except (aiohttp.ClientPayloadError, aiohttp.ServerDisconnectedError) as exc:
             return status, perf_counter() - origin, f"connection dropped: {type(exc).__name__}: {exc}"
         except aiohttp.ClientError as exc:

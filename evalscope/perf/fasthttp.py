@@ -316,8 +316,8 @@ class Transport:
         try:
             end = await future
             error = None
-        except asyncio.TimeoutError:
-            end, error = perf_counter(), "timeout"
+        except asyncio.TimeoutError as exc:
+            end, error = perf_counter(), str(exc) or "timeout"
         except ConnectionResetError as exc:
             if reused and not ex.got_bytes:  # a stale keep-alive connection: try once on a new one
                 return None, 0.0, None, True
@@ -346,7 +346,11 @@ class Transport:
 
 def _expire(future: asyncio.Future) -> None:
     if not future.done():
-        future.set_exception(asyncio.TimeoutError())
+        future.set_exception(asyncio.TimeoutError("total timeout (--total-timeout)"))
+
+
+def read_timeout_text(limit: float) -> str:
+    return f"read timeout: no data for {limit:g} s (--read-timeout)"
 
 
 def _idle_check(loop, ex: _Exchange, limit: float, timers: list) -> None:
@@ -354,6 +358,6 @@ def _idle_check(loop, ex: _Exchange, limit: float, timers: list) -> None:
         return
     quiet = perf_counter() - ex.last_data
     if quiet >= limit:
-        ex.future.set_exception(asyncio.TimeoutError())
+        ex.future.set_exception(asyncio.TimeoutError(read_timeout_text(limit)))
     else:
         timers.append(loop.call_later(limit - quiet, _idle_check, loop, ex, limit, timers))

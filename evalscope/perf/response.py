@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Optional
 
-from evalscope.perf.apis.base import ApiPlugin
+from evalscope.perf.apis.base import ApiPlugin, NoChoices
 from evalscope.wire.sse import SSEDecoder
 
 # the C scanner behind json.loads, without its wrappers: (object, end index) of one JSON value
@@ -93,6 +93,8 @@ class ResponseParser:
             if self.error is None and not self.done and self.require_done:
                 self.error = ("stream ended without [DONE] (a server that never sends it, such as transformers "
                               "serve: --no-require-done)")
+            if self.error is None and not self.chunk_times and self.finish_reason is None:
+                self.error = f"stream without choices: no content and no finish_reason in {self.events} events"
             return self.error
         raw = b"".join(self._body)
         try:
@@ -102,6 +104,9 @@ class ResponseParser:
                 self.error = f"server error in body: {error}"
                 return self.error
             content, think, usage, finish = self.api.parse_response(obj)
+        except NoChoices as exc:
+            self.error = f"{exc}: {raw[:120]!r}"
+            return self.error
         except _ERRORS as exc:
             self.error = f"malformed JSON body: {type(exc).__name__}: {raw[:120]!r}"
             return self.error

@@ -42,6 +42,10 @@ class PromptItem:
         return self.input or ""
 
 
+class NoChoices(ValueError):
+    """A whole reply that carries no choice (``choices: []`` or none): a failed request, whatever its status."""
+
+
 # (text, reasoning, usage, finish_reason) of one streamed event or one whole body
 Parsed = tuple[str, str, Optional[dict], Optional[str]]
 
@@ -99,14 +103,14 @@ class ApiPlugin:
     def parse_response(self, obj: Any) -> Parsed:
         """A whole non-streamed body."""
         usage = obj.get("usage")
-        choices = obj.get("choices") or []
-        if not choices:
-            return "", "", usage, None
+        choices = obj.get("choices")
+        if not choices:  # a 200 that answers nothing is not a success
+            raise NoChoices("reply without choices")
         choice = choices[0]
         message = choice.get("message")
-        if message is not None:
-            return (text_of(message.get("content") or ""), text_of(message.get("reasoning_content") or ""), usage,
-                    choice.get("finish_reason"))
+        if message is not None:  # reasoning as the streaming parser reads it: reasoning_content, else reasoning
+            think = message.get("reasoning_content") or message.get("reasoning") or ""
+            return text_of(message.get("content") or ""), text_of(think), usage, choice.get("finish_reason")
         return text_of(choice.get("text") or ""), "", usage, choice.get("finish_reason")
 
     def sampling_fields(self) -> dict[str, Any]:

@@ -40,7 +40,7 @@ def test_faults_are_recorded(faulty, perf, tmp_path, transport):
     assert errors["3"].startswith("stream ended without [DONE]")
     assert errors["4"].startswith("malformed JSON")
     assert errors["5"].startswith("HTTP 429") and errors["6"].startswith("HTTP 500")
-    assert errors["7"] == "timeout"
+    assert errors["7"] == "read timeout: no data for 1 s (--read-timeout)"
     s = run.summary(4, 8)
     assert (s["Success Requests"], s["Failed Requests"]) == (2, 6)
     assert sum(s["errors"].values()) == 6

@@ -176,3 +176,36 @@ def test_no_require_done_accepts_a_clean_end_without_the_marker():
     p = ResponseParser(API, stream=True, require_done=False)
     p.feed(sse(piece("a"), FINAL, done=False), 0.1)
     assert p.finish(0.2) is None and not p.done and p.texts == ["a"]
+
+
+# issue 8, defect 14 and the wire codec: a 200 that answers nothing fails; reasoning read under both names
+
+
+@pytest.mark.parametrize("body", [{"choices": []}, {"id": "x"}, {"choices": [], "usage": {"prompt_tokens": 3}}])
+def test_non_stream_reply_without_choices_is_a_failure(body):
+    p = ResponseParser(API, stream=False)
+    p.feed(json.dumps(body).encode(), 0.1)
+    assert p.finish(0.2).startswith("reply without choices")
+
+
+def test_stream_without_any_choice_is_a_failure():
+    p = ResponseParser(API, stream=True)
+    p.feed(sse(USAGE), 0.1)
+    assert p.finish(0.2).startswith("stream without choices")
+    p = ResponseParser(API, stream=True)
+    p.feed(sse(), 0.1)  # only [DONE]
+    assert p.finish(0.2).startswith("stream without choices")
+    p = ResponseParser(API, stream=True)
+    p.feed(sse(ROLE, FINAL), 0.1)  # an empty answer that did end: a choice, not a failure
+    assert p.finish(0.2) is None and p.finish_reason == "stop"
+
+
+@pytest.mark.parametrize("key", ["reasoning_content", "reasoning"])
+def test_non_stream_reasoning_under_both_names_as_the_stream_reads_it(key):
+    body = {"choices": [{"message": {"content": "42", key: "because"}, "finish_reason": "stop"}]}
+    p = ResponseParser(API, stream=False)
+    p.feed(json.dumps(body).encode(), 0.1)
+    assert p.finish(0.2) is None and p.texts == ["42"] and p.reasoning == ["because"]
+    s = ResponseParser(API, stream=True)
+    s.feed(sse(piece("because", key), piece("42"), FINAL), 0.1)
+    assert s.finish(0.2) is None and "".join(s.reasoning) == "because"
