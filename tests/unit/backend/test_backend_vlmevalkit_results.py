@@ -1,0 +1,109 @@
+"""VLMEvalKit's files -> Reports, on canned files shaped as ms-vlmeval 0.0.20 writes them (no vlmeval).
+
+DocVQA's ``_acc.csv`` is one row of splits on 0-100; RealWorldQA's is a ``split`` row with
+``Overall`` and categories on 0-1 (shared/notes/harness-facts.md). Reports are 0-1 either way.
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+
+import pytest
+
+from evalscope.errors import RunFailed
+
+PLUGIN = Path(__file__).resolve().parents[3] / "backends" / "vlmevalkit"
+FAIL = "Failed to obtain answer via API."
+
+
+@pytest.fixture(autouse=True)
+def plugin_on_path(monkeypatch):
+    monkeypatch.syspath_prepend(str(PLUGIN))
+    yield
+    for name in [m for m in sys.modules if m == "evalscope_vlmevalkit" or m.startswith("evalscope_vlmevalkit.")]:
+        del sys.modules[name]
+
+
+def write(path: Path, rows: list[dict], delimiter: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]), delimiter=delimiter)
+        w.writeheader()
+        w.writerows(rows)
+
+
+def docvqa(tmp_path, predictions, acc=({"val": "62.5"},)):
+    m = "qwen"
+    rows = [{"index": i, "question": f"q{i}", "answer": "['x']", "prediction": p, "split": "val"}
+            for i, p in enumerate(predictions)]
+    write(tmp_path / m / f"{m}_DocVQA_VAL.tsv", rows, "\t")
+    if acc:
+        write(tmp_path / m / f"{m}_DocVQA_VAL_acc.csv", list(acc), ",")
+
+
+def realworldqa(tmp_path):
+    m = "qwen"
+    cats = ["driving"] * 3 + ["indoor"]
+    rows = [{"index": i, "question": f"q{i}", "A": "a", "B": "b", "answer": "A", "prediction": "A",
+             "category": c} for i, c in enumerate(cats)]
+    write(tmp_path / m / f"{m}_RealWorldQA.tsv", rows, "\t")
+    write(tmp_path / m / f"{m}_RealWorldQA_acc.csv",
+          [{"split": "none", "Overall": "0.75", "driving": "0.6666666666666666", "indoor": "1.0"}], ",")
+
+
+def test_docvqa_anls_is_normalized_to_0_1(tmp_path):
+    from evalscope_vlmevalkit.results import dataset_report
+
+    docvqa(tmp_path, ["x", "y", "z", FAIL])
+    report = dataset_report(tmp_path, "qwen", "DocVQA_VAL")
+    (metric,) = report.metrics
+    assert metric.name == "anls" and metric.score == pytest.approx(0.625)
+    assert report.execution.requested == 4 and report.execution.errored == 1 and report.execution.succeeded == 3
+    assert report.dataset_name == "DocVQA_VAL" and report.model_name == "qwen"
+
+
+def test_realworldqa_accuracy_per_category_stays_0_1(tmp_path):
+    from evalscope_vlmevalkit.results import dataset_report
+
+    realworldqa(tmp_path)
+    (metric,) = dataset_report(tmp_path, "qwen", "RealWorldQA").metrics
+    assert metric.name == "acc" and metric.score == pytest.approx(0.75)  # weighted mean of the categories
+    subsets = {s.name: (s.score, s.num) for s in metric.categories[0].subsets}
+    assert subsets == {"driving": (pytest.approx(0.6667, abs=1e-4), 3), "indoor": (1.0, 1)}
+
+
+def test_all_answers_failed_is_a_failure_not_zero(tmp_path):
+    from evalscope_vlmevalkit.results import dataset_report
+
+    docvqa(tmp_path, [FAIL, FAIL], acc=({"val": "0.0"},))
+    with pytest.raises(RunFailed, match="every one of the 2 answers failed"):
+        dataset_report(tmp_path, "qwen", "DocVQA_VAL")
+
+
+def test_missing_files_are_failures(tmp_path):
+    from evalscope_vlmevalkit.results import dataset_report, read_reports
+
+    with pytest.raises(RunFailed, match="no predictions"):
+        dataset_report(tmp_path, "qwen", "DocVQA_VAL")
+    docvqa(tmp_path, ["x"], acc=())
+    with pytest.raises(RunFailed, match="no score file"):
+        dataset_report(tmp_path, "qwen", "DocVQA_VAL")
+    realworldqa(tmp_path)
+    reports, errors = read_reports(tmp_path, ["qwen"], ["DocVQA_VAL", "RealWorldQA"])
+    assert [r.dataset_name for r in reports] == ["RealWorldQA"]
+    assert len(errors) == 1 and "DocVQA_VAL" in errors[0]
+
+
+def test_backend_writes_good_reports_then_fails(tmp_path):
+    from evalscope_vlmevalkit.backend import VLMEvalKitBackend
+
+    work = tmp_path / "run" / "backends" / "VLMEvalKit"
+    out = work / "outputs"
+    realworldqa(out)
+    native = {"models": [{"name": "qwen"}], "data": ["DocVQA_VAL", "RealWorldQA"], "work_dir": str(out),
+              "mode": "all"}
+    with pytest.raises(RunFailed, match="DocVQA_VAL"):
+        VLMEvalKitBackend().to_reports(native, work, "qwen")
+    assert [p.name for p in (tmp_path / "run" / "reports").rglob("*.json")], "RealWorldQA's report is kept"
