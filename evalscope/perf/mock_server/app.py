@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import hmac
 import json
 import logging
 import os
@@ -33,6 +34,9 @@ from evalscope.perf.mock_server.state import State
 logger = logging.getLogger(__name__)
 
 STATE_KEY = web.AppKey("mock_state", State)
+MAX_DIMENSIONS = 16384
+"""Largest ``dimensions`` of an embeddings request (OpenAI's largest model has 3072): a vector is computed on the
+event loop, and a huge one would stall every other client."""
 _now = time.perf_counter
 
 
@@ -79,7 +83,8 @@ async def _sleep_until(deadline: float) -> None:
 def _auth_error(request: web.Request, config: MockServerConfig) -> Optional[web.Response]:
     if config.api_key is None:
         return None
-    if request.headers.get("Authorization", "") != f"Bearer {config.api_key}":
+    sent = request.headers.get("Authorization", "").encode("utf-8", "surrogateescape")
+    if not hmac.compare_digest(sent, f"Bearer {config.api_key}".encode("utf-8", "surrogateescape")):
         return _json(error_body("invalid api key", "authentication_error", 401), status=401)
     return None
 
@@ -142,6 +147,9 @@ async def completion(request: web.Request, endpoint: str) -> web.StreamResponse:
         state.record({**entry, "status": error.status})
         return error
     assert body is not None
+    if body.get("stream_options") is not None and not isinstance(body["stream_options"], dict):
+        state.record({**entry, "status": 400})
+        return _json(error_body("stream_options must be an object, e.g. {\"include_usage\": true}"), status=400)
     text = match_text(body, endpoint)
     images = match_images(body, endpoint)
     decision = state.decide(endpoint, text, [i["sha256"] for i in images if "sha256" in i])
@@ -294,6 +302,10 @@ async def embeddings(request: web.Request) -> web.StreamResponse:
     if "dimensions" in body and body["dimensions"] is not None and config.reject_dimensions:
         state.record({"endpoint": "embeddings", "status": 400})
         return _json({"error": {"message": "dimensions is currently not supported"}}, status=400)
+    dim = body.get("dimensions")
+    if dim is not None and (type(dim) is not int or not 1 <= dim <= MAX_DIMENSIONS):
+        state.record({"endpoint": "embeddings", "status": 400})
+        return _json(error_body(f"dimensions must be an integer from 1 to {MAX_DIMENSIONS}, got {dim!r}"), status=400)
     inputs = body.get("input")
     inputs = [inputs] if isinstance(inputs, str) or (isinstance(inputs, list) and inputs and isinstance(inputs[0], int)) else inputs
     if not isinstance(inputs, list) or not inputs:
@@ -345,6 +357,16 @@ async def health(request: web.Request) -> web.Response:
     return _json({"status": "ok"})
 
 
+def _guarded(handler):
+    """A control route: with ``api_key`` set, it needs the key as the API does (its data holds the prompts)."""
+
+    async def guarded(request: web.Request) -> web.StreamResponse:
+        denied = _auth_error(request, request.app[STATE_KEY].config)
+        return denied if denied is not None else await handler(request)
+
+    return guarded
+
+
 async def stats(request: web.Request) -> web.Response:
     with_requests = request.query.get("requests", "0") not in ("0", "", "false")
     return _json(request.app[STATE_KEY].snapshot(with_requests))
@@ -359,6 +381,8 @@ async def update_config(request: web.Request) -> web.Response:
     state = request.app[STATE_KEY]
     try:
         changes = await request.json()
+        if not isinstance(changes, dict):
+            raise ValueError("the body must be a JSON object of settings")
         merged = {**state.config.model_dump(), **changes}
         state.apply(MockServerConfig.model_validate(merged))
     except ValueError as exc:
@@ -374,7 +398,7 @@ def build_app(config: MockServerConfig) -> web.Application:
     app.router.add_post("/v1/embeddings", embeddings)
     app.router.add_get("/v1/models", models)
     app.router.add_get("/health", health)
-    app.router.add_get("/mock/stats", stats)
-    app.router.add_post("/mock/reset", reset)
-    app.router.add_post("/mock/config", update_config)
+    app.router.add_get("/mock/stats", _guarded(stats))
+    app.router.add_post("/mock/reset", _guarded(reset))
+    app.router.add_post("/mock/config", _guarded(update_config))
     return app

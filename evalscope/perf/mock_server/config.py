@@ -96,7 +96,8 @@ class MockServerConfig(BaseModel):
     default_reply: Optional[str] = None
     """Reply when no rule matches; ``None`` means generated filler of ``output_tokens`` tokens."""
 
-    embedding_dim: int = 64
+    embedding_dim: int = Field(64, ge=1, le=16384)
+    """Length of the vectors when a request names no ``dimensions`` (at most 16384, as ``dimensions``)."""
     reject_dimensions: bool = False
     """Answer a ``dimensions`` field with HTTP 400 (servers that do not support it)."""
 

@@ -70,6 +70,8 @@ class _HttpControl:
     """Stats/reset/config over HTTP; shared by both handles."""
 
     root: str
+    api_key: Optional[str] = None
+    """Sent as the bearer token of the control routes (they need it when the server has one)."""
 
     @property
     def url(self) -> str:
@@ -80,6 +82,8 @@ class _HttpControl:
         data = None if body is None else json.dumps(body).encode()
         req = urllib.request.Request(self.root + path, data=data, method="GET" if body is None else "POST")
         req.add_header("Content-Type", "application/json")
+        if self.api_key is not None:
+            req.add_header("Authorization", f"Bearer {self.api_key}")
         with urllib.request.urlopen(req, timeout=30) as resp:
             return json.loads(resp.read())
 
@@ -93,7 +97,9 @@ class _HttpControl:
 
     def update_config(self, **changes: Any) -> dict[str, Any]:
         """``POST /mock/config``: change settings (e.g. ``ttft_ms=50``, ``script=[...]``) at runtime."""
-        return self._call("/mock/config", changes)
+        out = self._call("/mock/config", changes)
+        self.api_key = out.get("api_key")
+        return out
 
     def __enter__(self):
         return self
@@ -107,6 +113,7 @@ class ThreadServer(_HttpControl):
 
     def __init__(self, config: MockServerConfig) -> None:
         self.config = config
+        self.api_key = config.api_key
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._error: Optional[BaseException] = None
@@ -160,6 +167,7 @@ class SubprocessServer(_HttpControl):
     """A mock server in a child process (``python -m evalscope mock-server``), optionally CPU-pinned."""
 
     def __init__(self, config: MockServerConfig, cpus: Optional[Sequence[int]] = None, python: str = sys.executable) -> None:
+        self.api_key = config.api_key
         self._tmp = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
         json.dump(config.model_dump(), self._tmp)
         self._tmp.close()
