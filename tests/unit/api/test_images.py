@@ -142,3 +142,14 @@ def test_the_preparer_works_in_its_own_threads(tmp_path, monkeypatch):
         preparer.close()
     assert seen and seen[0].startswith("evalscope-images")
     assert out[0].content[0].image.startswith("data:image/png;base64,")
+
+
+def test_limits_are_sizes_and_part_of_a_runs_identity():
+    from evalscope.config import DatasetArgs
+
+    args = DatasetArgs(max_image_bytes="5MB", image_max_pixels=1_000_000)
+    assert args.max_image_bytes == 5_000_000 and DatasetArgs(max_image_bytes="5MiB").max_image_bytes == 5 * 2**20
+    assert args.identity()["max_image_bytes"] == 5_000_000 and args.identity()["image_max_pixels"] == 1_000_000
+    with pytest.raises(ValueError):
+        DatasetArgs(max_image_bytes=0)
+    assert ImageLimits.of(args) == ImageLimits(5_000_000, 1_000_000)
