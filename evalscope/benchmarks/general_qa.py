@@ -2,14 +2,15 @@
 
 JSONL rows ``{"query"|"question": ..., "response"|"answer": ..., "system": optional}`` (or
 ``messages``: a chat history whose last turn is the user's), one file per subset
-(``<subset>.jsonl``, or ``<subset>_test.jsonl``). Default metrics: BLEU and ROUGE.
+(``<subset>.jsonl``, or ``<subset>_test.jsonl``). Default metrics: BLEU and ROUGE (``bleu-1``..``bleu-4``,
+``Rouge-1-R`` .. ``Rouge-L-F``; sacrebleu and rouge-score, the extra ``text``: ``evalscope.metrics.text_overlap``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from evalscope.api import ChatMessage, Sample
+from evalscope.api import ChatMessage, Sample, Scorer
 from evalscope.benchmarks.base import Benchmark, BenchmarkMeta
 from evalscope.benchmarks.general_mcq import LocalSubsetsMixin, discover_subsets
 from evalscope.registry import register
@@ -53,6 +54,13 @@ class GeneralQA(LocalSubsetsMixin, Benchmark):
             raise ValueError(f"general_qa row {index}: needs 'query' (or 'question', or 'messages')")
         return Sample(id=str(record.get("id", index)), input=str(query), target=str(target),
                       metadata={"system": record.get("system")})
+
+    def scorers(self) -> list[Scorer]:
+        if {"BLEU", "Rouge"} & set(self.metric_list):
+            from evalscope.metrics.text_overlap import require
+
+            require()  # the 'text' extra, checked before any request
+        return super().scorers()
 
     def build_messages(self, sample: Sample, few_shots: list[Sample]) -> list[ChatMessage]:
         if isinstance(sample.input, list):  # a chat history is sent as the user wrote it

@@ -1,85 +1,125 @@
-"""BLEU and ROUGE for free-form answers (pure Python; CJK text is compared by character)."""
+"""BLEU and ROUGE of free-form answers (general_qa), computed with the field's libraries: sacrebleu and rouge-score.
+
+Tokens as EvalScope makes them: a text with a CJK character (U+4E00..U+9FA5) is cut into words by jieba; any other
+text is tokenized by sacrebleu's ``13a`` tokenizer for BLEU and by rouge-score's own (lower-cased alphanumeric
+words) for ROUGE.
+
+- ``BLEU`` -> ``bleu-1`` .. ``bleu-4``: EvalScope's per-order sentence BLEU (NLTK's ``sentence_bleu`` with weights
+  ``(1,0,0,0)``, ``(0,1,0,0)``, ...), i.e. brevity penalty x the modified n-gram precision of that order, from
+  sacrebleu's n-gram statistics (no smoothing: an order with no match is 0).
+- ``Rouge`` -> ``Rouge-1-R``/``-P``/``-F``, ``Rouge-2-*``, ``Rouge-L-*``: rouge-score's ROUGE-1, ROUGE-2 and
+  ROUGE-L recall, precision and F1; the names are those EvalScope's general_qa reports.
+
+Both libraries are the optional extra ``text`` (``pip install 'evalscope[text]'``).
+"""
 
 from __future__ import annotations
 
+import functools
 import math
 import re
-from collections import Counter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from evalscope.errors import ConfigError
 from evalscope.registry import register
 
 if TYPE_CHECKING:
     from evalscope.api import Sample
 
-_TOKEN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]|[^\W_]+", re.UNICODE)
+INSTALL_HINT = "BLEU and ROUGE need sacrebleu, rouge-score and jieba: pip install 'evalscope[text]'"
+_CJK = re.compile(r"[\u4e00-\u9fa5]")
+ROUGE_KEYS = tuple(f"Rouge-{n}-{k}" for n in ("1", "2", "L") for k in ("R", "P", "F"))
 
 
-def tokenize(text: str) -> list[str]:
-    """Lower-cased word tokens; each CJK character is a token of its own."""
-    return _TOKEN.findall(text.lower())
+def require() -> None:
+    """Fail now, with the install hint, when the extra is missing (a benchmark calls it at setup)."""
+    for module in ("sacrebleu", "rouge_score.rouge_scorer", "jieba"):
+        _need(module)
 
 
-def _ngrams(tokens: list[str], n: int) -> Counter:
-    return Counter(tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+def has_chinese(text: str) -> bool:
+    return bool(_CJK.search(text))
 
 
-def bleu(candidate: list[str], reference: list[str], max_n: int = 4) -> dict[str, float]:
-    """Cumulative BLEU-1..max_n of one sentence pair; empty higher-order matches are smoothed (1/(total+1))."""
+def _need(module: str) -> Any:
+    try:
+        return __import__(module, fromlist=["_"])
+    except ImportError:
+        raise ConfigError(INSTALL_HINT) from None
+
+
+@functools.lru_cache(maxsize=1)
+def _jieba() -> Any:
+    jieba = _need("jieba")
+    import logging
+
+    logging.getLogger("jieba").setLevel(logging.WARNING)  # it logs its dictionary loading at INFO
+    return jieba
+
+
+def chinese_words(text: str) -> list[str]:
+    """jieba's words of a Chinese text, whitespace dropped."""
+    return [w for w in _jieba().lcut(text) if w.strip()]
+
+
+@functools.lru_cache(maxsize=1)
+def _bleu() -> Any:
+    sacrebleu = _need("sacrebleu")
+    return sacrebleu.metrics.BLEU(tokenize="none", effective_order=True, max_ngram_order=4)
+
+
+@functools.lru_cache(maxsize=1)
+def _13a() -> Any:
+    _need("sacrebleu")
+    from sacrebleu.tokenizers.tokenizer_13a import Tokenizer13a
+
+    return Tokenizer13a()
+
+
+def bleu_tokens(text: str) -> list[str]:
+    return chinese_words(text) if has_chinese(text) else _13a()(text.strip()).split()
+
+
+def bleu(candidate: str, reference: str) -> dict[str, float]:
+    """``bleu-1`` .. ``bleu-4`` of one answer against one reference (module docstring)."""
+    hyp, ref = bleu_tokens(candidate), bleu_tokens(reference)
+    if not hyp or not ref:
+        return {f"bleu-{n}": 0.0 for n in range(1, 5)}
+    score = _bleu().sentence_score(" ".join(hyp), [" ".join(ref)])
+    bp = 1.0 if score.sys_len > score.ref_len else math.exp(1 - score.ref_len / score.sys_len)
+    correct, total = score.counts, score.totals
+    return {f"bleu-{n + 1}": (bp * correct[n] / total[n] if total[n] and correct[n] else 0.0) for n in range(4)}
+
+
+class _Words:
+    """A rouge-score tokenizer for pre-cut Chinese words."""
+
+    def tokenize(self, text: str) -> list[str]:
+        return chinese_words(text)
+
+
+@functools.lru_cache(maxsize=2)
+def _rouge_scorer(chinese: bool) -> Any:
+    rouge_scorer = _need("rouge_score.rouge_scorer")
+    return rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"], tokenizer=_Words() if chinese else None)
+
+
+def rouge(candidate: str, reference: str) -> dict[str, float]:
+    """ROUGE-1, ROUGE-2, ROUGE-L recall, precision and F1 of one answer against one reference."""
+    scorer = _rouge_scorer(has_chinese(candidate) or has_chinese(reference))
+    scores = scorer.score(reference, candidate)  # rouge-score takes (target, prediction)
     out: dict[str, float] = {}
-    if not candidate or not reference:
-        return {f"bleu-{n}": 0.0 for n in range(1, max_n + 1)}
-    bp = 1.0 if len(candidate) > len(reference) else math.exp(1 - len(reference) / len(candidate))
-    log_sum = 0.0
-    for n in range(1, max_n + 1):
-        cand, ref = _ngrams(candidate, n), _ngrams(reference, n)
-        total = max(sum(cand.values()), 1)
-        match = sum(min(c, ref[g]) for g, c in cand.items())
-        if n == 1 and match == 0:  # nothing in common: every BLEU-n is 0
-            return {f"bleu-{k}": 0.0 for k in range(1, max_n + 1)}
-        precision = match / total if match else 1.0 / (total + 1)
-        log_sum += math.log(precision)
-        out[f"bleu-{n}"] = bp * math.exp(log_sum / n)
-    return out
-
-
-def _prf(match: int, cand: int, ref: int) -> tuple[float, float, float]:
-    p = match / cand if cand else 0.0
-    r = match / ref if ref else 0.0
-    f = 2 * p * r / (p + r) if p + r else 0.0
-    return p, r, f
-
-
-def _lcs(a: list[str], b: list[str]) -> int:
-    if len(a) < len(b):
-        a, b = b, a
-    prev = [0] * (len(b) + 1)
-    for x in a:
-        cur = [0]
-        for j, y in enumerate(b, 1):
-            cur.append(prev[j - 1] + 1 if x == y else max(prev[j], cur[j - 1]))
-        prev = cur
-    return prev[-1]
-
-
-def rouge(candidate: list[str], reference: list[str]) -> dict[str, float]:
-    """ROUGE-1, ROUGE-2 and ROUGE-L precision, recall and F1 (EvalScope's key names)."""
-    out: dict[str, float] = {}
-    for n in (1, 2):
-        cand, ref = _ngrams(candidate, n), _ngrams(reference, n)
-        match = sum(min(c, ref[g]) for g, c in cand.items())
-        p, r, f = _prf(match, sum(cand.values()), sum(ref.values()))
-        out.update({f"Rouge-{n}-R": r, f"Rouge-{n}-P": p, f"Rouge-{n}-F": f})
-    p, r, f = _prf(_lcs(candidate, reference), len(candidate), len(reference))
-    out.update({"Rouge-L-R": r, "Rouge-L-P": p, "Rouge-L-F": f})
+    for n, key in (("1", "rouge1"), ("2", "rouge2"), ("L", "rougeL")):
+        s = scores[key]
+        out.update({f"Rouge-{n}-R": s.recall, f"Rouge-{n}-P": s.precision, f"Rouge-{n}-F": s.fmeasure})
     return out
 
 
 @register("metric", "BLEU")
 def bleu_metric(answer: str, sample: "Sample") -> dict[str, float]:
-    return bleu(tokenize(answer), tokenize(sample.target_text))
+    return bleu(answer, sample.target_text)
 
 
 @register("metric", "Rouge")
 def rouge_metric(answer: str, sample: "Sample") -> dict[str, float]:
-    return rouge(tokenize(answer), tokenize(sample.target_text))
+    return rouge(answer, sample.target_text)
