@@ -69,8 +69,12 @@ def run(args: argparse.Namespace) -> int:
         if args.fault:
             overrides["faults"] = [json.loads(f) for f in args.fault]
         config = MockServerConfig.model_validate({**base, **overrides})
-    except (ValidationError, ValueError, OSError) as exc:
-        raise ConfigError(f"mock-server: {exc}") from exc
+    except ValidationError as exc:  # one line: "port: Input should be less than or equal to 65535 (got 99999)"
+        parts = [f"{'.'.join(str(x) for x in e['loc']) or 'config'}: {e['msg']} (got {repr(e.get('input'))[:80]})"
+                 for e in exc.errors()]
+        raise ConfigError("mock-server: " + "; ".join(parts)) from None
+    except (ValueError, OSError) as exc:
+        raise ConfigError(f"mock-server: {exc}") from None
 
     def announce(url: str) -> None:
         sys.stdout.write(url + "\n")

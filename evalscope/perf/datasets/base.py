@@ -84,9 +84,22 @@ class DatasetPlugin:
             ) from None
 
 
+def read_text(path: Path, what: str = "--dataset-path") -> str:
+    """The UTF-8 text of the file ``path``; a folder, an unreadable or a non-UTF-8 file is a ``DatasetError``."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except IsADirectoryError:
+        raise DatasetError(f"{what} {str(path)!r} is a folder; this dataset reads one file") from None
+    except UnicodeDecodeError as exc:
+        raise DatasetError(f"{what} {str(path)!r} is not UTF-8 text (byte {exc.start}: "
+                           f"{exc.object[exc.start:exc.start + 1]!r}); convert it to UTF-8") from None
+    except OSError as exc:
+        raise DatasetError(f"{what} {str(path)!r} cannot be read: {exc.strerror or exc}") from None
+
+
 def read_records(path: Path) -> Iterator[tuple[int, dict]]:
     """``(line number, object)`` of a JSONL file, or of a JSON list file."""
-    text = path.read_text(encoding="utf-8")
+    text = read_text(path)
     if text.lstrip().startswith("["):
         try:
             data = json.loads(text)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Iterator, Optional
 
 from evalscope.errors import DatasetError, UsageError
-from evalscope.perf.datasets.base import Conversation, DatasetPlugin, read_records
+from evalscope.perf.datasets.base import Conversation, DatasetPlugin, read_records, read_text
 from evalscope.perf.datasets.synthetic import RandomPrompts
 from evalscope.registry import register
 
@@ -67,7 +67,7 @@ class CustomMultiTurn(_ConversationFile):
 
     def conversations(self) -> Iterator[Conversation]:
         path = self.require_path("a JSONL file, one JSON array of OpenAI messages per line")
-        for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        for lineno, line in enumerate(read_text(path).splitlines(), 1):
             if not line.strip():
                 continue
             try:

@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterator
 
-from evalscope.errors import DatasetError
 from evalscope.perf.apis.base import PromptItem
-from evalscope.perf.datasets.base import DatasetPlugin, field_of, read_records
+from evalscope.perf.datasets.base import DatasetPlugin, field_of, read_records, read_text
 from evalscope.registry import register
 
 
@@ -46,7 +45,7 @@ class LineByLine(DatasetPlugin):
 
     def items(self) -> Iterator[PromptItem]:
         path = self.require_path("a text file with one prompt per line")
-        for line in path.read_text(encoding="utf-8").splitlines():
+        for line in read_text(path).splitlines():
             text = line.strip()
             if text and self.keep(text):
                 yield self.chat_item(text)
@@ -64,7 +63,7 @@ class EmbeddingInputs(DatasetPlugin):
         if path.suffix in (".jsonl", ".json"):
             texts = (field_of(o, ("text", "input", "question"), path, n) for n, o in read_records(path))
         else:
-            texts = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
+            texts = (line.strip() for line in read_text(path).splitlines())
         for text in texts:
             if text and self.keep(text):
                 yield PromptItem(input=text)
@@ -76,9 +75,6 @@ class FixedPrompt(DatasetPlugin):
     def items(self) -> Iterator[PromptItem]:
         text = self.args.prompt or ""
         if text.startswith("@"):
-            try:
-                text = Path(text[1:]).read_text(encoding="utf-8")
-            except OSError as exc:
-                raise DatasetError(f"--prompt {text}: {exc}") from exc
+            text = read_text(Path(text[1:]).expanduser(), "--prompt")
         while True:
             yield PromptItem(input=text) if self.args.api in ("openai_embedding", "embedding") else self.chat_item(text)

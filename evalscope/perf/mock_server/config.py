@@ -70,7 +70,7 @@ class MockServerConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     host: str = "127.0.0.1"
-    port: int = 0
+    port: int = Field(0, ge=0, le=65535)
     """0 picks a free port."""
     models: list[str] = Field(default_factory=lambda: ["mock-model"])
     """Served by ``GET /v1/models``."""

@@ -221,12 +221,18 @@ def run_in_subprocess(
 def serve(config: MockServerConfig, announce=None) -> None:
     """Run in the foreground until interrupted; ``announce(url)`` is called once listening."""
 
+    from evalscope.errors import UsageError
     from evalscope.perf.mock_server.app import build_app
 
     async def main() -> None:
         runner = make_runner(build_app(config))
         await runner.setup()
-        site, port = await start_site(runner, config.host, config.port)
+        try:
+            site, port = await start_site(runner, config.host, config.port)
+        except OSError as exc:  # an unresolvable host, a port in use or not ours
+            await runner.cleanup()
+            raise UsageError(f"mock-server: cannot listen on {config.host}:{config.port}: "
+                             f"{exc.strerror or exc}") from None
         if announce is not None:
             announce(f"http://{_netloc(config.host)}:{port}/v1")
         try:
