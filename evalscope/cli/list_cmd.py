@@ -23,6 +23,8 @@ def run(args: argparse.Namespace) -> int:
         line = name
         if kind == "benchmark":
             meta = registry.get(kind, name).meta
-            line = f"{name:<14} {meta.pretty_name:<18} subsets={len(meta.subsets):<3} eval_split={meta.eval_split}"
+            category = meta.tags[0] if meta.tags else "-"
+            line = (f"{name:<18} {meta.pretty_name:<18} {category:<22} subsets={len(meta.subsets):<3} "
+                    f"eval_split={meta.eval_split}")
         print(line)
     return 0

@@ -101,3 +101,15 @@ def test_olympiad_bench_prompt_and_multi_answers():
                                      "language": "Chinese", "unit": "m"}, 1, "OE_TO_maths_zh_CEE")
     assert "所以最终答案是\\boxed{答案}(单位)" in single.input_text and single.target == "\\frac{1}{2}"
     assert _score(bench, single, "所以最终答案是\\boxed{0.5}")[0] == 1.0
+
+
+def test_list_shows_the_category(capsys):
+    import argparse
+
+    from evalscope.cli.list_cmd import run
+
+    assert run(argparse.Namespace(what="benchmarks")) == 0
+    lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()}
+    for name in ("math_500", "aime24", "aime25", "competition_math", "minerva_math", "olympiad_bench"):
+        assert lines[name].split()[2] == "Math", lines[name]
+    assert " InstructionFollowing " in lines["ifeval"] and " Knowledge " in lines["gpqa_diamond"]
