@@ -26,9 +26,10 @@ def add_parser(subparsers) -> None:
     g.add_argument("--model", help="model name sent in every body")
     g.add_argument("--api-key", help="bearer token (masked in outputs)")
     g.add_argument("--headers", nargs="+", metavar="KEY=VALUE", help="extra HTTP headers")
-    g.add_argument("--connect-timeout", type=float)
-    g.add_argument("--read-timeout", type=float)
-    g.add_argument("--total-timeout", type=float)
+    g.add_argument("--connect-timeout", type=float, help="seconds to connect (default: the OS's)")
+    g.add_argument("--read-timeout", type=float,
+                   help="seconds a request may go without a byte before it fails (default 600, as EvalScope)")
+    g.add_argument("--total-timeout", type=float, help="seconds a whole request may take (default 6 h)")
     g.add_argument("--no-test-connection", action="store_true", default=None)
     g.add_argument("--wait-for-server", type=float,
                    help="seconds the connection test retries a server that refuses or answers 5xx (default 60)")
