@@ -25,7 +25,8 @@ from typing import Any, Optional
 from evalscope.errors import RunFailed
 from evalscope.report.schema import Category, ExecutionSubset, ExecutionSummary, Metric, Report, Subset
 
-FAIL_MSG = "Failed to obtain answer via API."
+FAIL_MSG = "Failed to obtain answer"
+"""The start of every answer VLMEvalKit gives up on (``... via API.``)."""
 VQA_PERCENT = ("DocVQA", "InfoVQA", "ChartQA", "TextVQA", "OCRVQA", "GQA", "OCRBench")
 """Dataset families whose score files are 0-100 (VLMEvalKit's ``ImageVQADataset`` multiplies by 100)."""
 
@@ -79,7 +80,7 @@ def score_columns(rows: list[dict[str, str]], dataset: str) -> dict[str, float]:
 
 def count_predictions(rows: list[dict[str, str]]) -> tuple[int, int, dict[str, int]]:
     """(samples, failed answers, samples per category)."""
-    failed = sum(1 for r in rows if (r.get("prediction") or "").strip() == FAIL_MSG)
+    failed = sum(1 for r in rows if (r.get("prediction") or "").strip().startswith(FAIL_MSG))
     per_category: dict[str, int] = {}
     for r in rows:
         cat = (r.get("category") or "").strip()
@@ -88,11 +89,24 @@ def count_predictions(rows: list[dict[str, str]]) -> tuple[int, int, dict[str, i
     return len(rows), failed, per_category
 
 
+def status_reason(work_dir: Path, model: str, dataset: str) -> str:
+    """What VLMEvalKit's ``status.json`` says about a dataset that failed or was skipped ('' if nothing)."""
+    import json
+
+    try:
+        entry = json.loads((Path(work_dir) / model / "status.json").read_text(encoding="utf-8"))["datasets"][dataset]
+    except (OSError, ValueError, KeyError, TypeError):
+        return ""
+    reason = entry.get("error_message") or entry.get("skip_reason")
+    return f"; VLMEvalKit says: {reason}" if reason else ""
+
+
 def dataset_report(work_dir: Path, model: str, dataset: str, backend: str = "VLMEvalKit") -> Report:
     """One Report for one model on one dataset; ``RunFailed`` when the dataset has no real score."""
     preds = pred_path(work_dir, model, dataset)
     if not preds.exists():
-        raise RunFailed(f"VLMEvalKit: {dataset}: no predictions ({preds}); the dataset did not run")
+        raise RunFailed(f"VLMEvalKit: {dataset}: no predictions ({preds}); the dataset did not run"
+                        + status_reason(work_dir, model, dataset))
     rows = read_table(preds, "\t")
     total, failed, per_category = count_predictions(rows)
     if total == 0 or failed == total:
@@ -100,7 +114,8 @@ def dataset_report(work_dir: Path, model: str, dataset: str, backend: str = "VLM
                         f"({FAIL_MSG!r}); is the server up and reachable (proxy settings)?")
     acc = acc_path(work_dir, model, dataset)
     if not acc.exists():
-        raise RunFailed(f"VLMEvalKit: {dataset}: no score file ({acc}); the evaluation step did not finish")
+        raise RunFailed(f"VLMEvalKit: {dataset}: no score file ({acc}); the evaluation step did not finish"
+                        + status_reason(work_dir, model, dataset))
     acc_rows = read_table(acc, ",")
     scores = score_columns(acc_rows, dataset)
     if not scores:

@@ -1,0 +1,147 @@
+"""Run VLMEvalKit (``ms-vlmeval``) on a native config; the only module that imports ``vlmeval``.
+
+Around VLMEvalKit's own ``run_task`` it fixes what the plain CLI gets wrong offline:
+
+- every dataset's TSV must be there before anything is imported (``<data_dir>/<name>.tsv``, linked
+  into a writable ``LMUData`` under the run); a missing one fails in seconds, naming the path;
+- a local TSV wins over VLMEvalKit's md5 table (which would re-download it): a warning says so;
+- loopback API servers are reached without proxies (``CustomAPIModel`` ignores ``NO_PROXY``);
+- TLS verification, which ``import vlmeval`` turns off process-wide, is restored right after;
+- predictions and scores are written as TSV/CSV (``PRED_FORMAT``/``EVAL_FORMAT``), read back by
+  ``evalscope_vlmevalkit.results`` without pandas.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import ssl
+from functools import partial
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from evalscope.errors import UsageError
+
+logger = logging.getLogger(__name__)
+
+PROXY_VARS = ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY")
+LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
+
+
+def stage_data(native: dict[str, Any]) -> dict[str, Path]:
+    """``{dataset: tsv in LMUData}``; a ``UsageError`` naming every dataset whose TSV is missing."""
+    lmu = Path(native["lmudata"])
+    lmu.mkdir(parents=True, exist_ok=True)
+    data_dir = Path(native["data_dir"]) if native.get("data_dir") else None
+    staged, missing = {}, []
+    for name in native["data"]:
+        target = lmu / f"{name}.tsv"
+        source = data_dir / f"{name}.tsv" if data_dir else None
+        if source is not None and source.is_file():
+            if target.is_symlink() or target.exists():
+                target.unlink()
+            target.symlink_to(source.resolve())
+        if not target.exists():
+            missing.append(f"{name} (looked for {source or target})")
+        staged[name] = target
+    if missing:
+        raise UsageError(
+            "VLMEvalKit: no local TSV for " + "; ".join(missing) + ". VLMEvalKit's datasets are TSV files "
+            "(images inline as base64) listed in its DATASET_URL tables; the hub is unreachable from here, so "
+            "put <name>.tsv in eval_config 'data_dir' (or --dataset-dir, or $LMUData)")
+    return staged
+
+
+def no_proxy_for_loopback(native: dict[str, Any]) -> None:
+    hosts = [urlsplit(m["kwargs"].get("api_base", "")).hostname for m in native["models"] if m["kind"] == "api"]
+    if any(h in LOOPBACK for h in hosts if h):
+        dropped = [v for v in PROXY_VARS if os.environ.pop(v, None) is not None]
+        if dropped:
+            logger.warning("VLMEvalKit: unset %s: its API client sends every request through a proxy (NO_PROXY "
+                           "ignored), which cannot reach a loopback server", ", ".join(dropped))
+
+
+def set_environment(native: dict[str, Any]) -> None:
+    os.environ["LMUData"] = native["lmudata"]
+    os.environ["PRED_FORMAT"] = "tsv"
+    os.environ["EVAL_FORMAT"] = "csv"
+    os.environ.pop("MMEVAL_ROOT", None)  # it would move the work dir out of the run
+    os.environ.update(native.get("env") or {})
+    no_proxy_for_loopback(native)
+
+
+def import_vlmeval() -> None:
+    """``import vlmeval`` (10-15 s), then restore the TLS verification it turns off process-wide."""
+    default = ssl._create_default_https_context
+    import vlmeval  # noqa: F401
+
+    ssl._create_default_https_context = default
+
+
+def local_files_win(staged: dict[str, Path]) -> None:
+    """Drop the md5 entries of datasets read from local files, warning when the file differs."""
+    import inspect
+
+    import vlmeval.dataset as ds
+
+    tables = [c.DATASET_MD5 for _, c in inspect.getmembers(ds, inspect.isclass)
+              if isinstance(getattr(c, "DATASET_MD5", None), dict)]
+    for name, path in staged.items():
+        expected = {t[name] for t in tables if name in t}
+        if not expected:
+            continue
+        digest = hashlib.md5(path.read_bytes()).hexdigest()
+        if digest not in expected:
+            logger.warning("VLMEvalKit: %s: using the local %s although its md5 %s is not VLMEvalKit's %s",
+                           name, path, digest, ", ".join(sorted(expected)))
+        for table in tables:
+            table.pop(name, None)
+
+
+def register_models(native: dict[str, Any]) -> list[str]:
+    from vlmeval.config import supported_VLM
+
+    names = []
+    for entry in native["models"]:
+        cls = entry["class"]
+        if cls not in supported_VLM:
+            raise UsageError(f"VLMEvalKit: unknown model {cls!r} (not a key of vlmeval.config.supported_VLM)")
+        base = supported_VLM[cls]
+        if entry["kind"] == "api":
+            base = partial(base.func, **{**base.keywords, **entry["kwargs"]}) if isinstance(base, partial) else \
+                partial(base, **entry["kwargs"])
+        elif entry["kwargs"]:
+            base = partial(base, **entry["kwargs"])
+        supported_VLM[entry["name"]] = base
+        names.append(entry["name"])
+    return names
+
+
+def int_limit(limit: Any, staged: dict[str, Path]) -> Any:
+    """VLMEvalKit takes a count: a share becomes the count of the smallest dataset's share."""
+    if limit is None or isinstance(limit, int) or limit > 1:
+        return None if limit is None else int(limit)
+    rows = min(sum(1 for _ in open(p, encoding="utf-8")) - 1 for p in staged.values())
+    return max(1, round(rows * float(limit)))
+
+
+def run(native: dict[str, Any]) -> None:
+    staged = stage_data(native)
+    set_environment(native)
+    import_vlmeval()
+    local_files_win(staged)
+    names = register_models(native)
+    from vlmeval.run import run_task
+    from vlmeval.utils.arguments import Arguments
+
+    args = Arguments(
+        data=list(native["data"]), model=names, work_dir=native["work_dir"], mode=native["mode"],
+        api_nproc=native["nproc"], reuse=native["reuse"], judge=native.get("judge"), verbose=native["verbose"],
+        limit=int_limit(native.get("limit"), staged), nframe=native["nframe"], fps=int(native["fps"]),
+        use_subtitle=native["use_subtitle"], **({"retry": native["retry"]} if native.get("retry") is not None else {}),
+    )
+    Path(native["work_dir"]).mkdir(parents=True, exist_ok=True)
+    logger.info("VLMEvalKit: %s on %s", ", ".join(names), ", ".join(native["data"]))
+    run_task(args)
