@@ -19,7 +19,8 @@ URL once it listens.
 
 Endpoints: ``POST /v1/chat/completions``, ``POST /v1/completions`` (stream and non-stream),
 ``POST /v1/embeddings``, ``GET /v1/models``, ``GET /health``, ``GET /mock/stats[?requests=1]``,
-``POST /mock/reset``, ``POST /mock/config``.
+``POST /mock/reset``, ``POST /mock/config``. With ``api_key`` set, the ``/v1`` POST routes and the ``/mock``
+routes need ``Authorization: Bearer <api_key>`` (``/v1/models`` and ``/health`` stay open).
 
 Config (``MockServerConfig``, see ``config.py`` for every field): ``ttft_ms`` (arrival to first content
 chunk), ``itl_ms`` (between content chunks), ``latency_ms`` (whole non-stream response),
