@@ -1,0 +1,67 @@
+"""hellaswag, winogrande and mmlu_pro: record parsing, prompt and answer extraction on rows in the hubs' formats
+(no shared copy of these datasets exists; the rows are the fixtures' and real HellaSwag/WinoGrande rows)."""
+
+from __future__ import annotations
+
+import pytest
+
+from evalscope.api import Answer
+from evalscope.benchmarks import get_benchmark
+from evalscope.config import load_task
+
+
+def _bench(name: str, **args):
+    return get_benchmark(name, load_task({"datasets": [name], "dataset_args": {name: args}}))
+
+
+def _acc(bench, sample, text: str) -> float:
+    (scorer,) = bench.scorers()
+    (score,) = scorer.score(sample, [Answer(text=text, extracted=bench.extract_answer(text, sample))])
+    return score.value["acc"]
+
+
+def test_hellaswag_record():
+    bench = _bench("hellaswag")
+    row = {"ind": 4, "activity_label": "Removing ice from car",
+           "ctx_a": "Then, the man writes over the snow covering the window of a car, and a woman wearing winter "
+                    "clothes smiles.", "ctx_b": "then", "label": "3",
+           "endings": [", the man adds wax to the windshield and cuts it.",
+                       ", a person board a ski lift, while two men supporting the head of the person wearing winter "
+                       "clothes snow as the we girls sled.",
+                       ", the man puts on a christmas coat, knitted with netting.",
+                       ", the man continues removing the snow on his car."]}
+    sample = bench.record_to_sample(row, 0, "default")
+    assert sample.input_text.endswith("smiles. Then") and sample.target == "D" and sample.id == "4"
+    prompt = bench.build_messages(sample, [])[-1].text
+    assert "The entire content of your response" in prompt and "D) , the man continues removing" in prompt
+    assert _acc(bench, sample, "ANSWER: D") == 1.0 and _acc(bench, sample, "ANSWER: A") == 0.0
+    assert _acc(bench, sample, "D") == 1.0  # a bare letter is an answer too
+    titled = bench.record_to_sample({**row, "ctx_a": "[header] How to x [title] Do y.", "ctx_b": ""}, 1, "default")
+    assert titled.input_text == "How to x. Do y."
+
+
+def test_winogrande_record():
+    bench = _bench("winogrande")
+    row = {"sentence": "Sarah was a much better surgeon than Maria so _ always got the harder cases.",
+           "option1": "Sarah", "option2": "Maria", "answer": "1"}
+    sample = bench.record_to_sample(row, 0, "default")
+    assert sample.choices == ["Sarah", "Maria"] and sample.target == "A"
+    assert _acc(bench, sample, "ANSWER: A") == 1.0 and _acc(bench, sample, "ANSWER: B") == 0.0
+    with pytest.raises(ValueError, match="not 1 or 2"):
+        bench.record_to_sample({**row, "answer": ""}, 0, "default")  # the unlabeled test split
+
+
+def test_mmlu_pro_record_and_few_shot():
+    bench = _bench("mmlu_pro")
+    row = {"question_id": 70, "question": "What is 1 + 1?", "options": [str(i) for i in range(1, 11)],
+           "answer": "B", "answer_index": 1, "category": "math",
+           "cot_content": "A: Let's think step by step. One plus one is two. The answer is (B)."}
+    sample = bench.record_to_sample(row, 0, "math")
+    assert sample.target == "B" and len(sample.choices) == 10 and sample.id == "70"
+    assert bench.in_subset(row, "math") and not bench.in_subset(row, "law")
+    text = "\n".join(m.text for m in bench.build_messages(sample, [sample]))
+    assert text.startswith("The following are multiple choice questions (with answers) about math.")
+    assert "A 1\nB 2" in text and "One plus one is two. ANSWER: B" in text and "J) 10" in text
+    assert _acc(bench, sample, "so...\nANSWER: B") == 1.0 and _acc(bench, sample, "ANSWER: J") == 0.0
+    with pytest.raises(Exception, match="5 examples"):
+        _bench("mmlu_pro", few_shot_num=6)
