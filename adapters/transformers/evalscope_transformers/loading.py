@@ -32,20 +32,30 @@ def _source(path: str) -> str:
     return path
 
 
-def load_checkpoint(path: str, args: CheckpointArgs) -> tuple[Any, Any]:
-    """The tokenizer and the model, or a one-line ``ConfigError`` saying why not."""
+def load_checkpoint(path: str, args: CheckpointArgs) -> tuple[Any, Any, Any]:
+    """The tokenizer, the model and (for a vision-language checkpoint) the processor, or a one-line
+    ``ConfigError`` saying why not."""
     import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForImageTextToText, AutoProcessor, AutoTokenizer
+
+    from evalscope_transformers.vision import is_vision_config
 
     source = _source(path)
     device_map, dtype = placement(args, torch.cuda.is_available())
     common: dict[str, Any] = {"trust_remote_code": args.trust_remote_code}
     if args.revision and source == path and not Path(source).exists():
         common["revision"] = args.revision
+    processor = None
     try:
-        tokenizer = AutoTokenizer.from_pretrained(source, **common)
+        vision = is_vision_config(AutoConfig.from_pretrained(source, **common))
+        if vision:
+            processor = AutoProcessor.from_pretrained(source, **common)
+            tokenizer = processor.tokenizer
+        else:
+            tokenizer = AutoTokenizer.from_pretrained(source, **common)
         extra = {"attn_implementation": args.attn_implementation} if args.attn_implementation else {}
-        model = AutoModelForCausalLM.from_pretrained(source, dtype=dtype, device_map=device_map, **common, **extra)
+        auto = AutoModelForImageTextToText if vision else AutoModelForCausalLM
+        model = auto.from_pretrained(source, dtype=dtype, device_map=device_map, **common, **extra)
     except (OSError, ValueError, ImportError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ConfigError(f"model: cannot load checkpoint {path!r}: {first}") from None
@@ -56,4 +66,4 @@ def load_checkpoint(path: str, args: CheckpointArgs) -> tuple[Any, Any]:
             raise ConfigError(f"model: the tokenizer of {path!r} has neither a pad nor an eos token")
         tokenizer.pad_token = tokenizer.eos_token
     logger.info("loaded %s on %s (%s)", path, getattr(model, "device", device_map), getattr(model, "dtype", dtype))
-    return tokenizer, model
+    return tokenizer, model, processor

@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 class _Item:
     prompt: str
     params: Params
+    images: tuple[Any, ...] = ()
 
 
 class TransformersModel:
@@ -38,32 +39,43 @@ class TransformersModel:
     def __init__(self, model_name: str, path: str, args: CheckpointArgs) -> None:
         self.model_name = model_name
         self.args = args
-        self.tokenizer, self.model = load_checkpoint(path, args)
+        self.tokenizer, self.model, self.processor = load_checkpoint(path, args)
+        templated = self.processor if self.processor is not None else self.tokenizer
         self.use_chat_template = args.chat_template if args.chat_template is not None else bool(
-            getattr(self.tokenizer, "chat_template", None))
+            getattr(templated, "chat_template", None))
         self.max_length = args.max_length or _context_length(self.tokenizer, self.model)
         self.eos_ids = _eos_ids(self.model, self.tokenizer)
         self.batcher = Batcher(self._run_batch, args.batch_size, args.batch_window_ms / 1000)
 
-    def render(self, messages: list[ChatMessage], params: Params) -> str:
-        """The prompt text: the chat template applied with the generation prompt, or the plain texts."""
+    def render(self, messages: list[ChatMessage], params: Params) -> tuple[str, tuple[Any, ...]]:
+        """The prompt text (the chat template applied with the generation prompt, or the plain texts) and
+        the images it refers to (vision-language checkpoints)."""
         if not self.use_chat_template:
-            return messages_to_prompt(messages)
+            return messages_to_prompt(messages), ()
+        kwargs = json.loads(params.template_kwargs)
+        if self.processor is not None:
+            from evalscope_transformers.vision import conversation
+
+            turns, images = conversation(messages)
+            return self._template(self.processor, turns, kwargs), tuple(images)
         if any(m.media for m in messages):
-            raise ModelError(f"{self.model_name} is loaded as a text-only model; image, audio and video parts "
-                             "need a vision-language checkpoint")
-        conversation = [encode_message(m) for m in messages]
+            raise ModelError(f"{self.model_name} is a text-only checkpoint; image, audio and video parts need a "
+                             "vision-language one")
+        return self._template(self.tokenizer, [encode_message(m) for m in messages], kwargs), ()
+
+    @staticmethod
+    def _template(owner: Any, turns: list[dict[str, Any]], kwargs: dict[str, Any]) -> str:
         try:
-            return self.tokenizer.apply_chat_template(conversation, tokenize=False, add_generation_prompt=True,
-                                                      **json.loads(params.template_kwargs))
+            return owner.apply_chat_template(turns, tokenize=False, add_generation_prompt=True, **kwargs)
         except Exception as exc:  # a template that rejects the conversation (e.g. a system role)
             raise ModelError(f"the chat template rejected the conversation: {type(exc).__name__}: {exc}") from None
 
     async def generate(self, messages: list[ChatMessage], config: "GenerationConfig") -> ModelOutput:
         params = to_params(config, getattr(self.model.generation_config, "max_new_tokens", None))
-        item = _Item(self.render(messages, params), params)
+        prompt, images = self.render(messages, params)
+        item = _Item(prompt, params, images)
         started = time.perf_counter()
-        output = await self.batcher.submit(params.batch_key(), item)
+        output = await self.batcher.submit((params.batch_key(), bool(images)), item)
         if isinstance(output, ModelError):
             raise output
         output.latency = time.perf_counter() - started
@@ -74,8 +86,7 @@ class TransformersModel:
         import torch
 
         params = items[0].params
-        enc = self.tokenizer([i.prompt for i in items], return_tensors="pt", padding=True,
-                             add_special_tokens=not self.use_chat_template)
+        enc = self._encode(items)
         lengths = enc["attention_mask"].sum(dim=1).tolist()
         budget = self.max_length - max(lengths)
         if budget <= 0:  # the longest prompt alone fills the context: run the others without it
@@ -84,7 +95,7 @@ class TransformersModel:
         kwargs["max_new_tokens"] = min(kwargs["max_new_tokens"], budget)
         if params.seed is not None:
             torch.manual_seed(params.seed)
-        enc = {k: v.to(self.model.device) for k, v in enc.items()}
+        enc = {k: _to_model(v, self.model, k) for k, v in enc.items()}
         with torch.inference_mode():
             out = self.model.generate(**enc, **kwargs, tokenizer=self.tokenizer if params.stop else None,
                                       pad_token_id=self.tokenizer.pad_token_id)
@@ -92,6 +103,13 @@ class TransformersModel:
         per_item = len(rows) // len(items)
         return [self._output(rows[i * per_item:(i + 1) * per_item], lengths[i], params, kwargs["max_new_tokens"])
                 for i in range(len(items))]
+
+    def _encode(self, items: list[_Item]) -> Any:
+        prompts = [i.prompt for i in items]
+        if self.processor is not None and items[0].images:  # a batch has images in every item or in none
+            return self.processor(text=prompts, images=[list(i.images) for i in items], padding=True,
+                                  return_tensors="pt")
+        return self.tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=not self.use_chat_template)
 
     def _split_too_long(self, key: Any, items: list[_Item], lengths: list[int]) -> list[Any]:
         fits = [i for i, n in enumerate(lengths) if n < self.max_length]
@@ -118,6 +136,15 @@ class TransformersModel:
         self.batcher.close()
 
 
+def _to_model(value: Any, model: Any, key: str) -> Any:
+    """An input tensor on the model's device (pixel values also in its dtype)."""
+    if not hasattr(value, "to"):
+        return value
+    if key == "pixel_values" and value.is_floating_point():
+        return value.to(device=model.device, dtype=model.dtype)
+    return value.to(model.device)
+
+
 def _context_length(tokenizer: Any, model: Any) -> int:
     limit = getattr(tokenizer, "model_max_length", None)
     if isinstance(limit, int) and 0 < limit < 10**7:  # transformers' "no limit" is a huge sentinel
@@ -137,5 +164,6 @@ def describe(model: TransformersModel) -> Optional[str]:
     """A one-line summary for the log: path, device, dtype, template use."""
     m = model.model
     return (f"{model.model_name}: {type(m).__name__} on {m.device} ({m.dtype}), "
+            f"{'vision-language, ' if model.processor is not None else ''}"
             f"{'chat template' if model.use_chat_template else 'plain prompts'}, max_length {model.max_length}, "
             f"batches of up to {model.args.batch_size}")

@@ -119,5 +119,48 @@ def test_image_parts_on_a_text_only_checkpoint_are_the_samples_error(checkpoint,
     image = tmp_path / "x.png"
     image.write_bytes(b"\x89PNG\r\n\x1a\n")
     message = ChatMessage(role="user", content=[ContentText(text="what is it?"), ContentImage(image=str(image))])
-    with pytest.raises(ModelError, match="text-only model"):
+    with pytest.raises(ModelError, match="text-only checkpoint"):
         run(model.generate([message], GenerationConfig(temperature=0, max_tokens=3)))
+
+
+@pytest.fixture(scope="module")
+def vlm(checkpoint, tmp_path_factory) -> Path:
+    import subprocess
+
+    out = tmp_path_factory.mktemp("vlm") / "tiny-vlm"
+    script = Path(__file__).resolve().parent / "make_tiny_vlm.py"
+    done = subprocess.run([sys.executable, str(script), str(checkpoint), str(out)], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return out
+
+
+def _png(path: Path, color: tuple[int, int, int], size=(40, 50)) -> Path:
+    from PIL import Image
+
+    Image.new("RGB", size, color).save(path)
+    return path
+
+
+def _ask_image(model, image: Path, text: str = "What is in the picture?"):
+    from evalscope.api.messages import ContentImage, ContentText
+
+    message = ChatMessage(role="user", content=[ContentImage(image=str(image)), ContentText(text=text)])
+    return model.generate([message], GenerationConfig(temperature=0, max_tokens=8))
+
+
+def test_a_vision_language_checkpoint_answers_through_its_processor(vlm, tmp_path):
+    model = make(vlm, batch_size=4, batch_window_ms=100)
+    assert model.processor is not None and type(model.model).__name__ == "LlavaForConditionalGeneration"
+    images = [_png(tmp_path / f"{i}.png", c) for i, c in enumerate([(255, 0, 0), (0, 0, 255), (0, 255, 0)])]
+    alone = [run(_ask_image(model, p)) for p in images]
+    assert len({o.content for o in alone}) > 1  # the answer depends on the image (a random model, varied)
+    assert alone[0].usage.prompt_tokens > 16  # the image's tokens are in the prompt
+
+    async def together():
+        return await asyncio.gather(*(_ask_image(model, p) for p in images))
+
+    assert [o.content for o in run(together())] == [o.content for o in alone]
+    assert max(model.batcher.batch_sizes) > 1
+    text_only = run(ask(model, "Hello", temperature=0, max_tokens=4))  # a turn without images works too
+    assert text_only.usage.completion_tokens <= 4
