@@ -65,3 +65,17 @@ def test_mmlu_pro_record_and_few_shot():
     assert _acc(bench, sample, "so...\nANSWER: B") == 1.0 and _acc(bench, sample, "ANSWER: J") == 0.0
     with pytest.raises(Exception, match="5 examples"):
         _bench("mmlu_pro", few_shot_num=6)
+
+
+def test_race_record():
+    bench = _bench("race")
+    row = {"example_id": "high19432.txt", "article": "The rain had continued for a week...",
+           "question": "What did Nancy try to do before she fell over?",
+           "options": ["Measure the depth of the river", "Look for a fallen tree trunk", "Protect her cows",
+                       "Run away from the flood"], "answer": "C"}
+    sample = bench.record_to_sample(row, 0, "high")
+    assert sample.input_text.startswith("Article:\nThe rain") and "\nQuestion:\nWhat did Nancy" in sample.input_text
+    assert sample.target == "C" and sample.id == "high19432.txt"
+    assert _acc(bench, sample, "The article says...\nANSWER: C") == 1.0 and _acc(bench, sample, "ANSWER: B") == 0.0
+    with pytest.raises(Exception, match="3 examples"):
+        _bench("race", few_shot_num=4)
