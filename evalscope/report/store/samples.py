@@ -11,6 +11,7 @@ import json
 import math
 import mmap
 import os
+import re
 import threading
 from array import array
 from collections import OrderedDict
@@ -70,19 +71,23 @@ class FileIndex:
         self.tail_pending = start < len(data)
 
     def _add(self, line: bytes, offset: int) -> None:
-        try:
-            record = json.loads(line)
-            if not isinstance(record, dict):
-                raise ValueError("not an object")
-        except ValueError as exc:
-            self.notes.append(f"{self.path.name}:{self.lineno}: unreadable line skipped ({str(exc)[:80]})")
-            return
-        repeat = record.get("repeat", 0)
-        key = (str(record.get("sample_id")), repeat if isinstance(repeat, int) else str(repeat))
-        score = main_score(record.get("score")) if "score" in record else None
-        subset = record.get("subset")
-        if isinstance(subset, str):
-            self.subsets.setdefault(subset, None)
+        fields = fast_fields(line)
+        if fields is None:
+            try:
+                record = json.loads(line)
+                if not isinstance(record, dict):
+                    raise ValueError("not an object")
+            except ValueError as exc:
+                self.notes.append(f"{self.path.name}:{self.lineno}: unreadable line skipped ({str(exc)[:80]})")
+                return
+            repeat = record.get("repeat", 0)
+            fields = (str(record.get("sample_id")), repeat if isinstance(repeat, int) else str(repeat),
+                      record.get("subset"), main_score(record.get("score")) if "score" in record else None,
+                      bool(record.get("error")))
+        sample_id, repeat, subset, score, errored = fields
+        key = (sample_id, repeat)
+        if isinstance(subset, str) and subset not in self.subsets:
+            self.subsets[subset] = None
         at = self.position.get(key)
         if at is None:
             at = self.position[key] = len(self.keys)
@@ -94,13 +99,51 @@ class FileIndex:
         else:  # a later record of the same sample (a resumed run re-asked it): the last one counts
             self.offsets[at], self.lengths[at] = offset, len(line)
         self.scores[at] = _NAN if score is None else score
-        self.errored[at] = 1 if record.get("error") else 0
+        self.errored[at] = 1 if errored else 0
 
     def read(self, i: int, mm: Optional[mmap.mmap]) -> Optional[dict[str, Any]]:
         if mm is None:
             return None
         off = self.offsets[i]
-        return json.loads(mm[off:off + self.lengths[i]])
+        try:
+            record = json.loads(mm[off:off + self.lengths[i]])
+        except ValueError as exc:  # indexed by its head and tail, broken in between
+            return {"sample_id": self.keys[i][0], "error": f"unreadable record in {self.path.name}: {exc}"}
+        return record if isinstance(record, dict) else None
+
+
+_STR = rb'"((?:[^"\\]|\\.)*)"'
+_HEAD = re.compile(rb'\{"sample_id":' + _STR + rb',"repeat":(\d+),"subset":' + _STR)
+_ERROR = re.compile(rb',"error":(null|' + _STR + rb')(?:,"timestamp":[-+.\deE]+)?\}\s*$')
+_SCORE = re.compile(rb'"score":\{(?:' + _STR + rb':(-?[\d.eE+-]+|true|false|null))?')
+
+
+def _text(raw: bytes) -> str:
+    return raw.decode("utf-8") if b"\\" not in raw else json.loads(b'"' + raw + b'"')
+
+
+def fast_fields(line: bytes) -> Optional[tuple]:
+    """(sample_id, repeat, subset, main score, errored) of a record as evalscope writes it (key order fixed by
+    its models), without parsing the whole line; ``None`` for any other shape (then the line is parsed)."""
+    head = _HEAD.match(line)
+    if head is None:
+        return None
+    at = line.rfind(b',"error":')
+    tail = _ERROR.match(line, at) if at > 0 else None
+    if tail is None:
+        return None
+    score: Optional[float] = None
+    if b'"score":{' in line:
+        found = _SCORE.search(line, head.end())
+        if found is None:
+            return None
+        value = found.group(2)
+        if value is not None and value != b"null":
+            score = 1.0 if value == b"true" else 0.0 if value == b"false" else float(value)
+    try:
+        return _text(head.group(1)), int(head.group(2)), _text(head.group(3)), score, tail.group(1) != b"null"
+    except ValueError:
+        return None
 
 
 def _open_map(path: Optional[Path]) -> Optional[mmap.mmap]:

@@ -229,3 +229,45 @@ def test_cache_sees_new_reports(tmp_path):
     write_report(run / "reports", report("m", "b", {"default": (0.25, 4)}))
     info = store.runs()[0]
     assert info.status == "complete" and info.scores == {"m@a": 1.0, "m@b": 0.25}
+
+
+@pytest.mark.parametrize("record", [
+    prediction(3), prediction(4, error="HTTP 500, \"error\":null inside"), review(5, 1.0), review(6, 0.25),
+    {**review(7, 0.0), "sample_id": 'a"b\\c ü', "score": {"acc": True}}, {**review(8, 0.0), "score": {}},
+])
+def test_fast_fields_agree_with_a_full_parse(record):
+    from pydantic import BaseModel
+
+    from evalscope.native.records import PredictionRecord, ReviewRecord
+    from evalscope.report.store.rows import main_score
+    from evalscope.report.store.samples import fast_fields
+
+    model: type[BaseModel] = PredictionRecord if "messages" in record else ReviewRecord
+    if isinstance((record.get("score") or {}).get("acc"), bool):
+        line = json.dumps(record, separators=(",", ":")).encode()  # a bool score, as another writer may put it
+    else:
+        line = model.model_validate(record).model_dump_json().encode()
+    full = json.loads(line)
+    expected = (full["sample_id"], full["repeat"], full["subset"],
+                main_score(full.get("score")) if "score" in full else None, bool(full.get("error")))
+    assert fast_fields(line) == expected
+
+
+def test_fast_fields_declines_other_shapes():
+    from evalscope.report.store.samples import fast_fields
+
+    assert fast_fields(b'{"repeat":0,"sample_id":"x","subset":"d","error":null}') is None
+    assert fast_fields(b'{"sample_id":"x","repeat":0,"subset":"d","error":nul') is None
+
+
+def test_a_line_broken_in_the_middle_shows_as_an_error(tmp_path):
+    run = eval_run(tmp_path, n=0)
+    from evalscope.native.records import PredictionRecord
+
+    good = PredictionRecord.model_validate(prediction(0)).model_dump_json()
+    broken = good.replace('"messages":[', '"messages":[[[', 1)
+    write_jsonl(run / "predictions" / "m" / "demo_arith_default.jsonl", [])
+    (run / "predictions" / "m" / "demo_arith_default.jsonl").write_text(broken + "\n")
+    store = RunStore([tmp_path])
+    [row] = store.samples(store.runs()[0].id, SampleQuery()).rows
+    assert row.sample_id == "s-0" and "unreadable record" in row.error
