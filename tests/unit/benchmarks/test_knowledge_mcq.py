@@ -79,3 +79,18 @@ def test_race_record():
     assert _acc(bench, sample, "The article says...\nANSWER: C") == 1.0 and _acc(bench, sample, "ANSWER: B") == 0.0
     with pytest.raises(Exception, match="3 examples"):
         _bench("race", few_shot_num=4)
+
+
+def test_cmmlu_record_as_evalscopes_sample():
+    bench = _bench("cmmlu")
+    assert len(bench.subsets) == 67 and bench.category_of("anatomy") == ("STEM",)
+    row = {"question": "在农业生产中被当作极其重要的劳动对象发挥作用，最主要的不可替代的基本生产资料是",
+           "choices": ["(A) 农业生产工具", "(B) 土地", "(C) 劳动力", "(D) 资金"], "answer": "(B)", "category": "agronomy"}
+    sample = bench.record_to_sample(row, 0, "agronomy")
+    assert sample.choices == ["农业生产工具", "土地", "劳动力", "资金"] and sample.target == "B"
+    assert bench.in_subset(row, "agronomy") and not bench.in_subset(row, "anatomy")
+    prompt = bench.build_messages(sample, [])[-1].text  # EvalScope's published prompt for this row
+    assert prompt == ("回答下面的单项选择题，请选出其中的正确答案。你的回答的最后一行应该是这样的格式：\"答案：[LETTER]\"（不带引号），"
+                      "其中 [LETTER] 是 A,B,C,D 中的一个。请在回答前进行一步步思考。\n\n问题：" + row["question"]
+                      + "\n选项：\nA) 农业生产工具\nB) 土地\nC) 劳动力\nD) 资金")
+    assert _acc(bench, sample, "因此答案：B") == 1.0 and _acc(bench, sample, "答案：A") == 0.0
