@@ -266,11 +266,13 @@ def _kill_uid(uid: int) -> None:
         try:
             os.setgid(uid)
             os.setuid(uid)
-            for _ in range(3):
+            for _ in range(500):  # stopped processes cannot fork: stop them all, then kill, until none is left
                 try:
+                    os.kill(-1, signal.SIGSTOP)
                     os.kill(-1, signal.SIGKILL)
                 except ProcessLookupError:
                     break
+                time.sleep(0.005)
         finally:
             os._exit(0)
     os.waitpid(pid, 0)
