@@ -85,6 +85,10 @@ class JudgeScorer:
         else:
             self.identity = {"strategy": self.strategy}
 
+    async def aclose(self) -> None:
+        if self.client is not None:
+            await self.client.aclose()
+
     async def score(self, sample: Sample, answers: list[Answer]) -> list[Score]:
         return list(await asyncio.gather(*(self._one(sample, a) for a in answers)))
 

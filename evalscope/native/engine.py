@@ -230,6 +230,7 @@ class BenchmarkRun:
             for task in self._scoring:
                 task.cancel()
             progress.close()
+            await self.scorer.aclose()
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._images.close()
             for pred_w, rev_w in self._writers.values():

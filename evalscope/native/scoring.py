@@ -47,6 +47,16 @@ class SampleScorer:
             basis["identity"] = identities
         self.scoring_hash = stable_hash(basis)
 
+    async def aclose(self) -> None:
+        """Release what scorers hold (a judge's HTTP session): those with an ``aclose()`` have it awaited."""
+        for scorer in self.scorers:
+            close = getattr(scorer, "aclose", None)
+            if callable(close):
+                try:
+                    await close()
+                except Exception:  # closing is best effort: the reviews are written already
+                    logger.debug("closing %s raised", type(scorer).__name__, exc_info=True)
+
     def answers(self, sample: Sample, predictions: list[PredictionRecord]) -> list[Answer]:
         out = []
         for p in predictions:
