@@ -7,6 +7,7 @@ indexed, and is picked up once complete. An unreadable line is skipped with a no
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 import mmap
@@ -249,32 +250,28 @@ class BenchmarkSamples:
         raw = needle.encode("utf-8") if needle.isascii() and not any(c in needle for c in '"\\') else None
         maps = [(_open_map(p.predictions.path if p.predictions else None),
                  _open_map(p.reviews.path if p.reviews else None)) for p in self.parts]
-        out = []
         try:
-            for p, i in candidates:
-                part, (pm, rm) = self.parts[p], maps[p]
-                if raw is not None and not self._raw_contains(part, i, pm, rm, raw):
-                    continue
-                if needle in searchable(self._row(p, i, maps[p])):
-                    out.append((p, i))
+            hits = [self._raw_hits(part, pair, raw) for part, pair in zip(self.parts, maps)] if raw else None
+            return [(p, i) for p, i in candidates
+                    if (hits is None or i in hits[p]) and needle in searchable(self._row(p, i, maps[p]))]
         finally:
             for pair in maps:
                 for mm in pair:
                     if mm is not None:
                         mm.close()
-        return out
 
-    def _raw_contains(self, part: _Part, i: int, pm, rm, raw: bytes) -> bool:
-        lead_map = pm if part.predictions is not None else rm
-        if lead_map is not None:
-            off = part.lead.offsets[i]
-            if raw in lead_map[off:off + part.lead.lengths[i]].lower():
-                return True
-        r = part.review_at(i) if part.predictions is not None else None
-        if r is not None and rm is not None:
-            off = part.reviews.offsets[r]  # type: ignore[union-attr]
-            return raw in rm[off:off + part.reviews.lengths[r]].lower()  # type: ignore[union-attr]
-        return False
+    def _raw_hits(self, part: _Part, maps: tuple, raw: bytes) -> set[int]:
+        """Rows whose raw lines contain ``raw`` (ASCII, any case): one C-speed scan of each file."""
+        hits: set[int] = set()
+        for index, mm in ((part.predictions, maps[0]), (part.reviews, maps[1])):
+            if index is None or mm is None:
+                continue
+            rows = _lines_containing(index, mm, raw)
+            if index is part.lead:
+                hits |= rows
+            else:
+                hits |= {part.lead.position[index.keys[r]] for r in rows if index.keys[r] in part.lead.position}
+        return hits
 
     def _row(self, p: int, i: int, maps: tuple, index: int = 0) -> SampleRow:
         part = self.parts[p]
@@ -329,6 +326,19 @@ class BenchmarkSamples:
                         if mm is not None:
                             mm.close()
         return out
+
+
+def _lines_containing(index: FileIndex, mm: mmap.mmap, raw: bytes) -> set[int]:
+    order = sorted(range(len(index.offsets)), key=index.offsets.__getitem__)
+    starts = [index.offsets[i] for i in order]
+    found: set[int] = set()
+    for match in re.finditer(re.escape(raw), mm, re.IGNORECASE):
+        k = bisect.bisect_right(starts, match.start()) - 1
+        if k >= 0:
+            i = order[k]
+            if match.start() < index.offsets[i] + index.lengths[i]:
+                found.add(i)
+    return found
 
 
 def _status_ok(status: str, score: Optional[float], errored: bool) -> bool:
