@@ -127,8 +127,52 @@ def int_limit(limit: Any, staged: dict[str, Path]) -> Any:
     return max(1, round(rows * float(limit)))
 
 
+class _RedactingStream:
+    """A text stream that masks the secrets in everything written through it."""
+
+    def __init__(self, stream: Any, secrets: list[str]) -> None:
+        self._stream, self._secrets = stream, secrets
+
+    def write(self, text: str) -> int:
+        from evalscope.secrets import redact
+
+        return self._stream.write(redact(text, self._secrets))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def hide_secrets(native: dict[str, Any]) -> None:
+    """VLMEvalKit logs API keys (``Using API Base: ...; API Key: ...``): mask them in every log record
+    (its own log file included) and in what reaches stdout/stderr."""
+    import sys
+
+    from evalscope.secrets import redact
+
+    secrets = [str(m["kwargs"][k]) for m in native["models"] for k in ("key", "api_key") if m["kwargs"].get(k)]
+    secrets += [v for k, v in (native.get("env") or {}).items() if k.endswith("KEY") and v]
+    secrets = [s for s in secrets if s not in ("EMPTY", "sk-admin")]
+    if not secrets:
+        return
+    factory = logging.getLogRecordFactory()
+
+    def masked(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = factory(*args, **kwargs)
+        try:
+            text = record.getMessage()
+        except Exception:  # a malformed record stays as it is
+            return record
+        record.msg, record.args = redact(text, secrets), ()
+        return record
+
+    logging.setLogRecordFactory(masked)
+    sys.stdout = _RedactingStream(sys.stdout, secrets)
+    sys.stderr = _RedactingStream(sys.stderr, secrets)
+
+
 def run(native: dict[str, Any]) -> None:
     staged = stage_data(native)
+    hide_secrets(native)
     set_environment(native)
     import_vlmeval()
     local_files_win(staged)
