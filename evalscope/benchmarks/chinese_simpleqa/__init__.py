@@ -39,6 +39,7 @@ class ChineseSimpleQA(Benchmark):
     meta = BenchmarkMeta(
         name="chinese_simpleqa",
         pretty_name="Chinese-SimpleQA",
+        tags=("Knowledge", "QA", "Chinese", "LLMJudge"),
         dataset_id="AI-ModelScope/Chinese-SimpleQA",
         hf_dataset_id="OpenStellarTeam/Chinese-SimpleQA",
         subsets=("default",),

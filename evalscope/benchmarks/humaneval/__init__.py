@@ -42,6 +42,7 @@ class HumanEval(Benchmark):
     meta = BenchmarkMeta(
         name="humaneval",
         pretty_name="HumanEval",
+        tags=("Coding",),
         dataset_id="opencompass/humaneval",
         hf_dataset_id="openai/openai_humaneval",
         subsets=("openai_humaneval",),

@@ -32,6 +32,7 @@ class MBPP(Benchmark):
     meta = BenchmarkMeta(
         name="mbpp",
         pretty_name="MBPP",
+        tags=("Coding",),
         dataset_id="google-research-datasets/mbpp",
         hf_dataset_id="google-research-datasets/mbpp",
         subsets=("full",),

@@ -92,6 +92,7 @@ class SimpleQA(Benchmark):
     meta = BenchmarkMeta(
         name="simple_qa",
         pretty_name="SimpleQA",
+        tags=("Knowledge", "QA", "LLMJudge"),
         dataset_id="evalscope/SimpleQA",
         hf_dataset_id="basicv8vc/SimpleQA",
         subsets=("default",),
