@@ -14,7 +14,7 @@ import resource
 import sys
 
 SETUP_FAILED = 125
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 32, 4096, 16384, 1 << 18
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 8, 32, 4096, 16384, 1 << 18
 PYTHON_MOUNT = "/tmp/.python"
 """Where the interpreter's installation is bind-mounted (read-only) for a uid that cannot reach the original."""
 PRIVATE_TMP = ("/tmp", "/var/tmp", "/dev/shm")
@@ -34,6 +34,8 @@ def _private_tmp(size_bytes, python_home):
     for path in PRIVATE_TMP:
         if os.path.isdir(path):
             _mount(libc, b"tmpfs", path.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options)
+    # a /proc of the new PID namespace: the program sees its own processes, not the host's (their command lines)
+    _mount(libc, b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None)
     os.mkdir(PYTHON_MOUNT, 0o755)
     _mount(libc, python_home.encode(), PYTHON_MOUNT.encode(), None, MS_BIND, None)
     _mount(libc, b"none", PYTHON_MOUNT.encode(), None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID, None)

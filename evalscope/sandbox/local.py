@@ -6,7 +6,8 @@ What it does, per program:
   no interface up (not even loopback), so every connection attempt fails; when the program ends or is killed,
   the kernel kills every process it started (PID namespace);
 - private, size-limited tmpfs mounts over ``/tmp``, ``/var/tmp`` and ``/dev/shm``; the working directory is a
-  fresh directory inside that tmpfs, gone when the program ends;
+  fresh directory inside that tmpfs, gone when the program ends; ``/proc`` is the new PID namespace's (the
+  host's processes and their command lines are not visible);
 - when evalscope runs as root, the program runs as a random unprivileged uid (no supplementary groups), so it
   can write nowhere but its own directory and world-writable places (which are private tmpfs above);
 - ``RLIMIT_CPU`` (CPU seconds), ``RLIMIT_AS`` (address space), ``RLIMIT_FSIZE`` (file size), ``RLIMIT_NOFILE``,
@@ -21,8 +22,8 @@ except the private temporary directories. Where neither way is possible the sand
 user asks for ``sandbox: unsafe-local`` (the limits and a throwaway directory, in a plain child process: no
 network isolation, no private /tmp).
 
-What it does **not** protect against: reading any file the uid may read (the source tree, world-readable data,
-``/proc``); kernel exploits and side channels; the program using all the CPU time it is given on every core
+What it does **not** protect against: reading any file the uid may read (the source tree, world-readable data;
+in ``unsafe-local`` mode also the host's ``/proc``); kernel exploits and side channels; the program using all the CPU time it is given on every core
 (CPU is shared, not reserved); memory outside the address-space limit such as the page cache, tmpfs contents
 up to ``tmp_bytes`` and kernel memory; a program that is not hostile but slow being judged a failure under
 load. It is no substitute for a container or VM for code from an untrusted party that targets the machine.

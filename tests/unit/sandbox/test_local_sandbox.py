@@ -138,3 +138,16 @@ def test_local_mode_refuses_without_isolation(monkeypatch):
     monkeypatch.setattr(local, "isolation", lambda: None)
     with pytest.raises(SandboxUnavailable, match="unsafe-local"):
         LocalSandbox(mode="local")
+
+
+@needs_isolation
+def test_host_processes_are_not_visible():
+    result = run("import os\nprint(sorted(int(p) for p in os.listdir('/proc') if p.isdigit()))")
+    assert result.status == "ok" and result.stdout.strip() == "[1, 2]"  # its init (the runner) and itself
+
+
+@needs_isolation
+def test_environment_is_clean(monkeypatch):
+    monkeypatch.setenv("EVALSCOPE_TEST_SECRET", "sk-should-not-leak")
+    result = run("import os\nprint(sorted(os.environ))")
+    assert "EVALSCOPE_TEST_SECRET" not in result.stdout and "PATH" in result.stdout
