@@ -58,7 +58,10 @@ def page(outputs):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         pg = browser.new_page(viewport={"width": 1280, "height": 900})
         failed: list[str] = []
-        pg.on("requestfailed", lambda r: failed.append(r.url))
+        # any request off the app's origin, or one that failed other than by being cut off by a navigation
+        pg.on("requestfailed", lambda r: failed.append(r.url) if not r.url.startswith(server.url)
+              or "ERR_ABORTED" not in (r.failure or "") else None)
+        pg.on("request", lambda r: failed.append(r.url) if not r.url.startswith(server.url) else None)
         pg.base = server.url  # type: ignore[attr-defined]
         pg.failed = failed  # type: ignore[attr-defined]
         yield pg
