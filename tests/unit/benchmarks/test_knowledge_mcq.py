@@ -94,3 +94,23 @@ def test_cmmlu_record_as_evalscopes_sample():
                       "其中 [LETTER] 是 A,B,C,D 中的一个。请在回答前进行一步步思考。\n\n问题：" + row["question"]
                       + "\n选项：\nA) 农业生产工具\nB) 土地\nC) 劳动力\nD) 资金")
     assert _acc(bench, sample, "因此答案：B") == 1.0 and _acc(bench, sample, "答案：A") == 0.0
+
+
+def test_trivia_qa_record_and_official_normalization():
+    from evalscope.metrics.qa import normalize_answer, token_f1
+
+    assert normalize_answer("The  Beatles!") == "beatles" and normalize_answer("an Apple, a day") == "apple day"
+    assert token_f1("Sunset Boulevard musical", "Sunset Boulevard") == pytest.approx(0.8)
+    bench = _bench("trivia_qa")
+    row = {"question_id": "tc_33", "question": "Which Lloyd Webber musical premiered in the US on 10th December 1993?",
+           "answer": {"aliases": ["Sunset Blvd", "Sunset Boulevard"], "normalized_aliases": ["sunset blvd"],
+                      "value": "Sunset Boulevard"},
+           "entity_pages": {"wiki_context": ["Sunset Boulevard is a musical.", "It opened in 1993."]}}
+    sample = bench.record_to_sample(row, 0, "rc.wikipedia")
+    assert sample.target == ["Sunset Blvd", "Sunset Boulevard", "sunset blvd"]
+    assert "Content: Sunset Boulevard is a musical.\nIt opened in 1993." in bench.build_messages(sample, [])[-1].text
+    (scorer,) = bench.scorers()
+    texts = ["I think...\nANSWER: sunset boulevard.", "ANSWER: Cats", "ANSWER: Sunset Boulevard musical"]
+    scores = scorer.score(sample, [Answer(text=t, extracted=bench.extract_answer(t, sample)) for t in texts])
+    assert [s.value["acc"] for s in scores] == [1.0, 0.0, 0.0]
+    assert scores[2].value["f1"] == pytest.approx(0.8)
