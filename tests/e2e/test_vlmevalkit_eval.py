@@ -49,9 +49,10 @@ def server():
         yield s
 
 
-def run(args: list[str], work: Path, timeout: float = 900) -> subprocess.CompletedProcess:
-    env = {**os.environ, "http_proxy": "http://127.0.0.1:9", "EVALSCOPE_BACKEND_RUNNER": "isolated"}
-    return subprocess.run([sys.executable, "-m", "evalscope.cli.main", "eval", "--eval-backend", "VLMEvalKit",
+def run(args: list[str], work: Path, timeout: float = 900, python: str = sys.executable,
+        runner: str = "isolated") -> subprocess.CompletedProcess:
+    env = {**os.environ, "http_proxy": "http://127.0.0.1:9", "EVALSCOPE_BACKEND_RUNNER": runner}
+    return subprocess.run([python, "-m", "evalscope.cli.main", "eval", "--eval-backend", "VLMEvalKit",
                            "--work-dir", str(work), "--no-timestamp", *args],
                           capture_output=True, text=True, timeout=timeout, env=env)
 
@@ -93,6 +94,18 @@ def test_eval_config_form_scores_both_datasets(tmp_path, server, tsv_dir):
     for path in work.rglob("*"):
         if path.is_file() and path.suffix in (".json", ".log", ".yaml", ".txt", ".csv", ".tsv", ".jsonl"):
             assert KEY not in path.read_text(errors="replace"), path
+
+
+def test_in_process_in_the_backend_environment(tmp_path, server, tsv_dir):
+    """The environment's own CLI imports the plugin: the harness runs in-process there."""
+    from evalscope.backend import envs
+
+    work = tmp_path / "out"
+    done = run(["--eval-config", str(config(tmp_path, server, tsv_dir))], work,
+               python=str(envs.env_python("vlmevalkit")), runner="inprocess")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "running inprocess" in done.stderr
+    check_scores(work)
 
 
 def test_unified_flags_give_the_same_scores(tmp_path, server, tsv_dir):

@@ -153,3 +153,10 @@ def test_judge_unified_or_evalscope_keys(tmp_path):
     assert native["env"] == env
     shown = json.dumps(mask_config(native))
     assert "sk-judge-2" not in shown and "sk-secret-1" not in shown
+
+
+def test_shipped_config_is_valid(tmp_path):
+    path = PLUGIN.parents[1] / "configs" / "vlmevalkit_docvqa_realworldqa.yaml"
+    native = translate(TaskConfig(eval_backend="VLMEvalKit", eval_config=str(path)), tmp_path)
+    assert native["data"] == ["DocVQA_VAL", "RealWorldQA"]
+    assert native["models"][0]["kwargs"]["api_base"] == "http://127.0.0.1:8000/v1/chat/completions"
