@@ -134,3 +134,31 @@ def test_truthful_qa_mc1_shuffled_and_fixed():
     assert score.value == {"multi_choice_acc": 1.0}
     with pytest.raises(ValueError, match="exactly one true"):
         bench.record_to_sample({**row, "mc1_targets": {"choices": ["a", "b"], "labels": [1, 1]}}, 0, "multiple_choice")
+
+
+@pytest.mark.parametrize("error,correct,expected", [
+    ("ok", None, ["B"]),
+    ("wrong_groundtruth", "C", ["C"]),
+    ("wrong_groundtruth", "3", ["D"]),
+    ("multiple_correct_answers", "(A, B)", ["A", "B"]),
+    ("multiple_correct_answers", "0 and 2", ["A", "C"]),
+    ("bad_question_clarity", "", ["B"]),
+])
+def test_mmlu_redux_corrections(error, correct, expected):
+    bench = _bench("mmlu_redux")
+    row = {"question": "q", "choices": ["w", "x", "y", "z"], "answer": 1, "error_type": error, "correct_answer": correct}
+    sample = bench.record_to_sample(row, 0, "anatomy")
+    assert sample.target == expected
+    (scorer,) = bench.scorers()
+    texts = [f"ANSWER: {t}" for t in expected] + ["ANSWER: " + next(c for c in "ABCD" if c not in expected)]
+    scores = scorer.score(sample, [Answer(text=t, extracted=bench.extract_answer(t, sample)) for t in texts])
+    assert [s.value["acc"] for s in scores] == [1.0] * len(expected) + [0.0]
+
+
+def test_mmlu_redux_no_correct_answer_replaces_the_keyed_choice():
+    bench = _bench("mmlu_redux")
+    row = {"question": "How many chambers?", "choices": ["Two", "Three", "Five", "Six"], "answer": 0,
+           "error_type": "no_correct_answer", "correct_answer": "Four"}
+    sample = bench.record_to_sample(row, 0, "anatomy")
+    assert sample.choices == ["Four", "Three", "Five", "Six"] and sample.target == ["A"]
+    assert bench.category_of("anatomy") == bench.meta.subset_categories["anatomy"]
