@@ -81,6 +81,12 @@ def check_scores(work: Path) -> None:
     assert rwq["score"] == pytest.approx(expected["Overall"], abs=1e-3)
     cats = {s["name"]: s["score"] for s in rwq["categories"][0]["subsets"]}
     assert cats == {c: pytest.approx(v, abs=1e-3) for c, v in expected.items() if c != "Overall"}
+    (reviews,) = list(work.rglob("reviews/*/DocVQA_VAL_default.jsonl"))
+    scores = [json.loads(line)["score"]["anls"] for line in reviews.read_text().splitlines()]
+    assert len(scores) == len(data.DOCVQA)
+    assert sum(scores) / len(scores) == pytest.approx(doc["score"], abs=1e-3)
+    assert sorted(scores) == pytest.approx(sorted(data.vlmeval_anls(r, refs) for _, refs, r in data.DOCVQA), abs=1e-6)
+    assert list(work.rglob("predictions/*/RealWorldQA_driving.jsonl"))
 
 
 def test_eval_config_form_scores_both_datasets(tmp_path, server, tsv_dir):

@@ -41,13 +41,19 @@ class VLMEvalKitBackend:
         from evalscope.report.io import write_report
         from evalscope.run_dir import RunDir
         from evalscope_vlmevalkit.results import read_reports
+        from evalscope_vlmevalkit.samples import write_samples
 
         models = [m["name"] for m in native_config["models"]]
-        reports, errors = read_reports(Path(native_config["work_dir"]), models, native_config["data"], NAME)
+        out = Path(native_config["work_dir"])
+        run_root = Path(work_dir).parents[1]
+        for model in models:
+            for dataset in native_config["data"]:
+                write_samples(run_root, out, model, dataset)
+        reports, errors = read_reports(out, models, native_config["data"], NAME)
         if native_config.get("mode") == "infer":
             return reports  # answers only: there is nothing to score
         if errors:
-            run_dir = RunDir(Path(work_dir).parents[1])
+            run_dir = RunDir(run_root)
             for report in reports:  # the datasets that did score keep their reports
                 write_report(run_dir.reports, report)
             raise RunFailed("; ".join(errors))

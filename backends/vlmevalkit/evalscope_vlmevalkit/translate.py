@@ -100,14 +100,17 @@ def translate(task: "TaskConfig", backend_dir: Path) -> dict[str, Any]:
 
     cfg = merged_config(task, model_spec(task))
     data_dir = cfg.data_dir or os.environ.get("LMUData")
+    env = judge_env(task, cfg)
     return {
         "data": cfg.data,
         "models": [model_entry(m) for m in cfg.model],
-        "mode": cfg.mode, "limit": cfg.limit, "reuse": cfg.reuse, "nproc": cfg.nproc, "judge": cfg.judge,
+        "mode": cfg.mode, "limit": cfg.limit, "reuse": cfg.reuse, "nproc": cfg.nproc,
+        # offline by default: VLMEvalKit's own default judge is gpt-4o-mini
+        "judge": cfg.judge or ("exact_matching" if not env.get("LOCAL_LLM") else None),
         "retry": cfg.retry, "verbose": cfg.verbose, "ignore": cfg.ignore, "nframe": cfg.nframe, "fps": cfg.fps,
         "use_subtitle": cfg.use_subtitle,
         "work_dir": str((backend_dir / cfg.work_dir).resolve()),
         "lmudata": str((backend_dir / "LMUData").resolve()),
         "data_dir": str(Path(os.path.expanduser(data_dir)).resolve()) if data_dir else None,
-        "env": judge_env(task, cfg),
+        "env": env,
     }

@@ -107,3 +107,36 @@ def test_backend_writes_good_reports_then_fails(tmp_path):
     with pytest.raises(RunFailed, match="DocVQA_VAL"):
         VLMEvalKitBackend().to_reports(native, work, "qwen")
     assert [p.name for p in (tmp_path / "run" / "reports").rglob("*.json")], "RealWorldQA's report is kept"
+
+
+def test_samples_become_predictions_and_reviews(tmp_path):
+    import json
+
+    from evalscope_vlmevalkit.samples import write_samples
+
+    out = tmp_path / "out"
+    docvqa(out, ["INV-1", "649.92", FAIL])
+    write(out / "qwen" / "qwen_DocVQA_VAL_results.tsv", [
+        {"index": 0, "eval_pred": "INV-1", "eval_match": "[0.0]"},
+        {"index": 1, "eval_pred": "649.92", "eval_match": "[0.16666666666666666, 0.9]"},
+        {"index": 2, "eval_pred": FAIL, "eval_match": "[1.0]"}], "\t")
+    assert write_samples(tmp_path / "run", out, "qwen", "DocVQA_VAL") == 3
+    reviews = [json.loads(line) for line in
+               (tmp_path / "run" / "reviews" / "qwen" / "DocVQA_VAL_default.jsonl").read_text().splitlines()]
+    assert [r["score"] for r in reviews] == [{"anls": 1.0}, {"anls": pytest.approx(0.8333, abs=1e-4)}, {}]
+    assert reviews[2]["error"] == "the answer failed" and reviews[0]["target"] == ["x"]
+    preds = (tmp_path / "run" / "predictions" / "qwen" / "DocVQA_VAL_default.jsonl").read_text().splitlines()
+    assert json.loads(preds[1])["output"]["content"] == "649.92" and json.loads(preds[2])["output"] is None
+
+
+def test_mcq_hits_become_reviews_per_category(tmp_path):
+    import json
+
+    from evalscope_vlmevalkit.samples import write_samples
+
+    realworldqa(tmp_path / "out")
+    write(tmp_path / "out" / "qwen" / "qwen_RealWorldQA_exact_matching_result.tsv",
+          [{"index": i, "hit": h, "log": "Match Log: A."} for i, h in enumerate([1, 0, 1, 1])], "\t")
+    write_samples(tmp_path / "run", tmp_path / "out", "qwen", "RealWorldQA")
+    driving = (tmp_path / "run" / "reviews" / "qwen" / "RealWorldQA_driving.jsonl").read_text().splitlines()
+    assert [json.loads(line)["score"]["acc"] for line in driving] == [1.0, 0.0, 1.0]
