@@ -129,6 +129,6 @@ def test_env_built_from_another_core_version_warns(plugin_env, caplog):
 def test_backend_install_of_a_planned_backend_says_so():
     import subprocess
 
-    done = subprocess.run([sys.executable, "-m", "evalscope.cli.main", "backend", "install", "lm-eval"],
+    done = subprocess.run([sys.executable, "-m", "evalscope.cli.main", "backend", "install", "opencompass"],
                           capture_output=True, text=True)
-    assert done.returncode == 2 and "does not ship yet (no backends/lm_eval)" in done.stderr
+    assert done.returncode == 2 and "does not ship yet (no backends/opencompass)" in done.stderr

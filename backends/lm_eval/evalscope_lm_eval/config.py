@@ -1,0 +1,101 @@
+"""The ``eval_config`` of ``eval_backend: lm-eval``, in lm-eval's own names (pure: no ``lm_eval`` import).
+
+```yaml
+tasks: [gsm8k_local]                # lm-eval task (or group) names; default: --datasets
+include_path: ./my_tasks            # a folder of task YAMLs (local data: dataset_path json + data_files)
+model: local-chat-completions       # or local-completions (needs a tokenizer for loglikelihood tasks)
+model_args: {tokenizer: /models/qwen}   # extra model_args, passed through
+num_fewshot: 0
+batch_size: 1
+gen_kwargs: {temperature: 0, max_gen_toks: 256}
+apply_chat_template: true           # always on for chat endpoints
+fewshot_as_multiturn: false
+system_instruction: null
+limit: 20                           # samples per task (an int) or a share (a float below 1); default: --limit
+log_samples: true
+```
+An unknown key is an error naming the nearest valid key.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+CHAT_MODEL = "local-chat-completions"
+COMPLETIONS_MODEL = "local-completions"
+
+
+class LMEvalConfig(BaseModel):
+    """lm-eval's ``simple_evaluate`` arguments that make sense against an API model."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, protected_namespaces=())
+
+    tasks: list[str] = Field(default_factory=list)
+    """lm-eval task or group names (``gsm8k``, a custom YAML task's ``task:``); default: ``--datasets``."""
+    model: Literal["local-chat-completions", "local-completions"] = CHAT_MODEL
+    """The lm-eval model class: a chat endpoint (``generate_until`` tasks only) or a completions endpoint."""
+    model_args: dict[str, Any] = Field(default_factory=dict)
+    """Extra ``model_args`` of the lm-eval model (``tokenizer``, ``max_length``, ``timeout``, ...)."""
+    tokenizer: Optional[str] = None
+    """A local tokenizer folder (``local-completions``: needed by loglikelihood tasks)."""
+    num_fewshot: Optional[int] = Field(default=None, ge=0)
+    """Few-shot examples per prompt (default: the task's)."""
+    batch_size: Union[int, str] = 1
+    """Requests per API call (lm-eval's ``batch_size``; chat endpoints take 1)."""
+    num_concurrent: Optional[int] = Field(default=None, ge=1)
+    """Requests in flight (default: ``--eval-batch-size``)."""
+    max_retries: int = Field(default=3, ge=1)
+    """Attempts per request."""
+    gen_kwargs: dict[str, Any] = Field(default_factory=dict)
+    """Generation arguments of every ``generate_until`` request (default from ``--generation-config``)."""
+    apply_chat_template: bool = True
+    """Send chat messages (required, and forced, for ``local-chat-completions``)."""
+    fewshot_as_multiturn: bool = False
+    """Few-shot examples as alternating user/assistant turns."""
+    system_instruction: Optional[str] = None
+    """A system message before every prompt."""
+    include_path: list[str] = Field(default_factory=list)
+    """Folders of task YAMLs to load besides lm-eval's own."""
+    limit: Optional[Union[int, float]] = None
+    """Samples per task (an int), or a share of them (a float below 1); default: ``--limit``."""
+    log_samples: bool = True
+    """Write ``samples_<task>_<ts>.jsonl`` (per-sample records come from it)."""
+    seed: int = 1234
+    """Seed of lm-eval's random, numpy and few-shot sampling."""
+    bootstrap_iters: int = Field(default=100000, ge=0)
+    """Bootstrap iterations for the stderr of non-mean metrics (0: none)."""
+    output_path: str = "outputs"
+    """lm-eval's output folder, relative to the run's ``backends/lm-eval/`` (kept inside the run directory)."""
+
+    @field_validator("tasks", "include_path", mode="before")
+    @classmethod
+    def _listify(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            return [t for t in (p.strip() for p in v.split(",")) if t]
+        return v
+
+    @field_validator("output_path")
+    @classmethod
+    def _inside(cls, v: str) -> str:
+        from pathlib import PurePath
+
+        p = PurePath(v)
+        if p.is_absolute() or ".." in p.parts:
+            raise ValueError("output_path must be a relative path inside the run directory (no '..', not absolute)")
+        return v
+
+    @field_validator("limit")
+    @classmethod
+    def _limit(cls, v: Optional[Union[int, float]]) -> Optional[Union[int, float]]:
+        if v is not None and (v <= 0 or (isinstance(v, float) and v > 1 and not v.is_integer())):
+            raise ValueError("limit must be a positive count or a share in (0, 1)")
+        return int(v) if isinstance(v, float) and v >= 1 else v
+
+
+def parse_config(data: Any) -> LMEvalConfig:
+    """Validate ``eval_config``; errors become ConfigErrors naming the field (and the nearest key)."""
+    from evalscope.config.errors import validate
+
+    return validate(LMEvalConfig, data if data is not None else {}, "lm-eval eval_config")
