@@ -147,3 +147,19 @@ def test_dead_server_is_a_failed_job_not_a_zero(tmp_path, tsv_dir):
     assert done.returncode != 0
     assert "RealWorldQA" in done.stderr and "failed" in done.stderr
     assert not list(work.rglob("reports/*/RealWorldQA.json"))
+
+
+def test_resume_asks_only_the_unanswered(tmp_path, server, tsv_dir):
+    """A run cut short (here: after 3 of 6 samples, by a limit) continues with --use-cache: the 3
+    answered samples are not asked again."""
+    work = tmp_path / "out"
+    flags = ["--model", "mock-vl", "--api-url", f"{server.root}/v1", "--api-key", KEY, "--datasets", "DocVQA_VAL",
+             "--dataset-dir", str(tsv_dir)]
+    first = run([*flags, "--limit", "3"], work)
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert server.stats()["total_requests"] == 3
+    again = run([*flags, "--use-cache", str(work)], work)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert server.stats()["total_requests"] == len(data.DOCVQA)
+    doc = report(work, "DocVQA_VAL")["metrics"][0]
+    assert doc["num"] == len(data.DOCVQA) and doc["score"] == pytest.approx(data.expected_docvqa(), abs=1e-3)
