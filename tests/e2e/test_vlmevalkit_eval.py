@@ -163,3 +163,15 @@ def test_resume_asks_only_the_unanswered(tmp_path, server, tsv_dir):
     assert server.stats()["total_requests"] == len(data.DOCVQA)
     doc = report(work, "DocVQA_VAL")["metrics"][0]
     assert doc["num"] == len(data.DOCVQA) and doc["score"] == pytest.approx(data.expected_docvqa(), abs=1e-3)
+
+
+def test_tls_verification_restored_after_import():
+    """``import vlmeval`` turns TLS verification off process-wide; in-process runs restore it."""
+    from evalscope.backend import envs
+
+    code = ("import ssl; from evalscope_vlmevalkit.harness import import_vlmeval; import_vlmeval(); "
+            "assert ssl._create_default_https_context is ssl.create_default_context, "
+            "ssl._create_default_https_context; import vlmeval; print('ok')")
+    done = subprocess.run([str(envs.env_python("vlmevalkit")), "-c", code], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0 and "ok" in done.stdout, done.stderr[-2000:]
