@@ -103,7 +103,7 @@ def test_unified_flags_score_the_custom_task(tmp_path, server, tasks_dir):
     assert {r["extracted_prediction"] for r in rows} == {"7", "30", "36", "100"}
     (preds,) = list(work.rglob("predictions/*/gsm8k_local_default.jsonl"))
     first = json.loads(preds.read_text().splitlines()[0])
-    assert "Question:" in first["messages"][-1]["content"]
+    assert first["messages"] == [{"role": "user", "content": f"Question: {ROWS[0][0]}\nAnswer:"}]
     for path in work.rglob("*"):
         if path.is_file() and path.suffix in (".json", ".log", ".yaml", ".txt", ".jsonl", ".py"):
             assert KEY not in path.read_text(errors="replace"), path
@@ -135,3 +135,22 @@ def test_dead_server_is_a_failed_job_not_a_zero(tmp_path, tasks_dir):
     done = run(args, work, timeout=300)
     assert done.returncode != 0
     assert not list(work.rglob("reports/*/gsm8k_local.json"))
+
+
+def test_what_lm_eval_sends_model_temperature_max_tokens(tmp_path, tasks_dir):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration" / "eval"))
+    from replies_server import RepliesServer, chat_body
+
+    bodies: list[dict] = []
+
+    def reply(question: str, body: dict) -> dict:
+        bodies.append(body)
+        return chat_body("#### 7")
+
+    with RepliesServer(reply) as s:
+        done = run(unified(type("S", (), {"root": s.url[: -len("/v1")]})(), tasks_dir), tmp_path / "out")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert len(bodies) == 4
+    assert {b["model"] for b in bodies} == {"mock-model"}
+    assert {b["temperature"] for b in bodies} == {0.0} and {b["max_tokens"] for b in bodies} == {48}
+    assert report(tmp_path / "out", "gsm8k_local")["metrics"][0]["score"] == pytest.approx(0.25)

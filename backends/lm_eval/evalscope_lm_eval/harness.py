@@ -101,4 +101,4 @@ def run(native: dict[str, Any]) -> None:
     tracker.save_results_aggregated(results=results, samples=samples)
     for task_name in results.get("configs", {}):
         if task_name in samples:
-            tracker.save_results_samples(task=task_name, samples=samples[task_name])
+            tracker.save_results_samples(task_name, samples[task_name])

@@ -38,7 +38,8 @@ def _context(row: dict[str, Any]) -> Any:
     args = row.get("arguments")
     if isinstance(args, dict) and args:
         first = next(iter(args.values()))
-        return first.get("arg_0") if isinstance(first, dict) else first
+        context = first.get("arg_0") if isinstance(first, dict) else first
+        return context[0] if isinstance(context, list) and len(context) == 1 else context  # 0.4.13: [text]
     if isinstance(args, list) and args:
         return args[0][0] if isinstance(args[0], list) else args[0]
     return ""

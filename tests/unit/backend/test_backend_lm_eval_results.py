@@ -33,7 +33,7 @@ RESULTS = {
 
 def sample(doc_id, flt, resp, filtered, value, target="7"):
     return {"doc_id": doc_id, "doc": {"question": "q"}, "target": target,
-            "arguments": {"gen_args_0": {"arg_0": json.dumps([{"role": "user", "content": f"Question: q{doc_id}"}]),
+            "arguments": {"gen_args_0": {"arg_0": [json.dumps([{"role": "user", "content": f"Question: q{doc_id}"}])],
                                          "arg_1": {"until": ["Question:"]}}},
             "resps": [[resp]], "filtered_resps": [filtered], "filter": flt, "metrics": ["exact_match"],
             "doc_hash": f"h{doc_id}", "exact_match": value}
