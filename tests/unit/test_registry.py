@@ -37,7 +37,6 @@ def test_unknown_name_says_did_you_mean():
     ("model", "vllm", "pip install evalscope-vllm"),
     ("model", "VLLM", "pip install evalscope-vllm"),
     ("backend", "OpenCompass", "evalscope backend install opencompass"),
-    ("backend", "lm-eval", "evalscope backend install lm_eval"),
 ])
 def test_known_absent_plugin_is_an_install_hint(kind, name, hint):
     with pytest.raises(PluginMissing) as info:
