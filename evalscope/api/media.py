@@ -17,7 +17,8 @@ from typing import Any, Optional
 from evalscope.api.messages import ChatMessage
 
 _MAGIC = ((b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"), (b"GIF8", "image/gif"),
-          (b"BM", "image/bmp"), (b"RIFF", "image/webp"), (b"ID3", "audio/mpeg"), (b"fLaC", "audio/flac"))
+          (b"BM", "image/bmp"), (b"ID3", "audio/mpeg"), (b"fLaC", "audio/flac"))
+_RIFF = {b"WEBP": "image/webp", b"WAVE": "audio/wav", b"AVI ": "video/x-msvideo"}
 
 
 class MediaError(ValueError):
@@ -33,6 +34,8 @@ def is_remote(value: str) -> bool:
 
 
 def sniff_media_type(data: bytes, name: str = "") -> Optional[str]:
+    if data[:4] == b"RIFF" and data[8:12] in _RIFF:
+        return _RIFF[data[8:12]]
     for magic, media_type in _MAGIC:
         if data.startswith(magic):
             return media_type

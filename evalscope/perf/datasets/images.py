@@ -6,33 +6,28 @@ import base64
 from pathlib import Path
 from typing import Iterator, Optional
 
+from evalscope.api import ChatMessage, ContentImage, ContentText
+from evalscope.api.media import sniff_media_type
 from evalscope.errors import DatasetError, UsageError
 from evalscope.perf.apis.base import PromptItem
 from evalscope.perf.datasets.base import DatasetPlugin
 from evalscope.registry import register
+from evalscope.wire.openai import encode_message
 
 IMAGE_SUFFIXES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp", ".gif": "image/gif"}
 DEFAULT_PROMPT = "Describe this image in one sentence."
 
 
 def sniff_mime(data: bytes) -> str:
-    if data[:8] == b"\x89PNG\r\n\x1a\n":
-        return "image/png"
-    if data[:3] == b"\xff\xd8\xff":
-        return "image/jpeg"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    if data[:3] == b"GIF":
-        return "image/gif"
-    return "application/octet-stream"
+    return sniff_media_type(data) or "application/octet-stream"
 
 
 def image_message(text: str, images: list[tuple[bytes, str]]) -> list[dict]:
-    content: list[dict] = [{"type": "text", "text": text}]
+    """One user message with the text and the images, encoded by the one OpenAI codec (``wire.openai``)."""
+    parts: list = [ContentText(text=text)]
     for data, mime in images:
-        url = f"data:{mime};base64,{base64.b64encode(data).decode()}"
-        content.append({"type": "image_url", "image_url": {"url": url}})
-    return [{"role": "user", "content": content}]
+        parts.append(ContentImage(image=f"data:{mime};base64,{base64.b64encode(data).decode()}", media_type=mime))
+    return [encode_message(ChatMessage(role="user", content=parts))]
 
 
 @register("perf_dataset", "flickr8k")

@@ -75,3 +75,21 @@ def test_sample_targets_and_conversation_input():
     with pytest.raises(ValueError):
         ChatMessage(role="robot", content="x")
     assert ChatMessage(role="tool", content="42", tool_call_id="c1").text == "42"
+
+
+def test_media_types_from_magic_bytes():
+    from evalscope.api.media import sniff_media_type
+
+    assert sniff_media_type(PNG) == "image/png"
+    assert sniff_media_type(b"RIFF\0\0\0\0WEBPVP8 ") == "image/webp"
+    assert sniff_media_type(b"RIFF\0\0\0\0WAVEfmt ") == "audio/wav"
+    assert sniff_media_type(b"????", "x.jpg") == "image/jpeg" and sniff_media_type(b"????") is None
+
+
+def test_perf_images_go_through_the_codec():
+    from evalscope.perf.datasets.images import image_message
+
+    (message,) = image_message("Describe.", [(PNG, "image/png")])
+    assert message == {"role": "user", "content": [
+        {"type": "text", "text": "Describe."},
+        {"type": "image_url", "image_url": {"url": "data:image/png;base64," + base64.b64encode(PNG).decode()}}]}
