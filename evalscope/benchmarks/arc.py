@@ -15,6 +15,7 @@ class ARC(MultipleChoiceBenchmark):
     meta = BenchmarkMeta(
         name="arc",
         pretty_name="ARC",
+        tags=("Reasoning", "MCQ"),
         dataset_id="allenai/ai2_arc",
         hf_dataset_id="allenai/ai2_arc",
         subsets=("ARC-Easy", "ARC-Challenge"),

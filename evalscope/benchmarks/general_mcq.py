@@ -52,6 +52,7 @@ class GeneralMCQ(LocalSubsetsMixin, MultipleChoiceBenchmark):
     meta = BenchmarkMeta(
         name="general_mcq",
         pretty_name="General MCQ",
+        tags=("Custom", "MCQ"),
         subsets=("default",),
         eval_split="val",
         train_split="dev",

@@ -21,6 +21,7 @@ class GeneralQA(LocalSubsetsMixin, Benchmark):
     meta = BenchmarkMeta(
         name="general_qa",
         pretty_name="General QA",
+        tags=("Custom", "QA"),
         subsets=("default",),
         eval_split="test",
         few_shot_num=0,

@@ -53,6 +53,7 @@ class GSM8K(Benchmark):
     meta = BenchmarkMeta(
         name="gsm8k",
         pretty_name="GSM8K",
+        tags=("Math", "Reasoning"),
         dataset_id="AI-ModelScope/gsm8k",
         hf_dataset_id="openai/gsm8k",
         subsets=("main",),

@@ -17,6 +17,7 @@ class CEval(MultipleChoiceBenchmark):
     meta = BenchmarkMeta(
         name="ceval",
         pretty_name="C-Eval",
+        tags=("Knowledge", "MCQ", "Chinese"),
         dataset_id="evalscope/ceval",
         hf_dataset_id="ceval/ceval-exam",
         subsets=tuple(SUBJECTS),

@@ -31,6 +31,7 @@ class DemoArith(Benchmark):
     meta = BenchmarkMeta(
         name="demo_arith",
         pretty_name="Demo arithmetic",
+        tags=("Demo", "Math"),
         subsets=("default",),
         eval_split="test",
         metric_list=("acc",),

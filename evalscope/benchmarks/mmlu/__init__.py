@@ -16,6 +16,7 @@ class MMLU(MultipleChoiceBenchmark):
     meta = BenchmarkMeta(
         name="mmlu",
         pretty_name="MMLU",
+        tags=("Knowledge", "MCQ"),
         dataset_id="cais/mmlu",
         hf_dataset_id="cais/mmlu",
         subsets=SUBJECTS,

@@ -24,6 +24,7 @@ class AI2D(VisionBenchmark):
     meta = BenchmarkMeta(
         name="ai2d",
         pretty_name="AI2D",
+        tags=("MultiModal", "MCQ"),
         dataset_id="lmms-lab/ai2d",
         hf_dataset_id="lmms-lab/ai2d",
         subsets=("default",),

@@ -30,6 +30,7 @@ class ChartQA(VisionBenchmark):
     meta = BenchmarkMeta(
         name="chartqa",
         pretty_name="ChartQA",
+        tags=("MultiModal", "QA"),
         dataset_id="lmms-lab/ChartQA",
         hf_dataset_id="lmms-lab/ChartQA",
         subsets=("default",),

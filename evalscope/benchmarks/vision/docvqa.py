@@ -31,6 +31,7 @@ class DocVQA(VisionBenchmark):
     meta = BenchmarkMeta(
         name="docvqa",
         pretty_name="DocVQA",
+        tags=("MultiModal", "OCR", "QA"),
         dataset_id="lmms-lab/DocVQA",
         hf_dataset_id="lmms-lab/DocVQA",
         subsets=("DocVQA",),

@@ -18,6 +18,7 @@ class InfoVQA(DocVQA):
     meta = BenchmarkMeta(
         name="infovqa",
         pretty_name="InfoVQA",
+        tags=("MultiModal", "OCR", "QA"),
         dataset_id="lmms-lab/DocVQA",
         hf_dataset_id="lmms-lab/DocVQA",
         subsets=("InfographicVQA",),

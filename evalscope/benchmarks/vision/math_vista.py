@@ -45,6 +45,7 @@ class MathVista(VisionBenchmark):
     meta = BenchmarkMeta(
         name="math_vista",
         pretty_name="MathVista",
+        tags=("MultiModal", "Math"),
         dataset_id="evalscope/MathVista",
         hf_dataset_id="AI4Math/MathVista",
         subsets=("default",),

@@ -31,6 +31,7 @@ class MMStar(VisionBenchmark):
     meta = BenchmarkMeta(
         name="mm_star",
         pretty_name="MMStar",
+        tags=("MultiModal", "MCQ"),
         dataset_id="evalscope/MMStar",
         hf_dataset_id="Lin-Chen/MMStar",
         subsets=("default",),

@@ -47,6 +47,7 @@ class MMMU(VisionBenchmark):
     meta = BenchmarkMeta(
         name="mmmu",
         pretty_name="MMMU",
+        tags=("MultiModal", "Knowledge", "MCQ"),
         dataset_id="AI-ModelScope/MMMU",
         hf_dataset_id="MMMU/MMMU",
         subsets=SUBJECTS,

@@ -26,6 +26,7 @@ class OCRBench(VisionBenchmark):
     meta = BenchmarkMeta(
         name="ocr_bench",
         pretty_name="OCRBench",
+        tags=("MultiModal", "OCR"),
         dataset_id="evalscope/OCRBench",
         hf_dataset_id="echo840/OCRBench",
         subsets=("default",),

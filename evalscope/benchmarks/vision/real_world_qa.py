@@ -37,6 +37,7 @@ class RealWorldQA(VisionBenchmark):
     meta = BenchmarkMeta(
         name="real_world_qa",
         pretty_name="RealWorldQA",
+        tags=("MultiModal", "QA"),
         dataset_id="lmms-lab/RealWorldQA",
         hf_dataset_id="lmms-lab/RealWorldQA",
         subsets=("default",),
