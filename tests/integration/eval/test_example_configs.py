@@ -38,6 +38,16 @@ def test_example_config_validates(path, monkeypatch):
         config = _parse_rag_config(data, monkeypatch)
         assert config.models, f"{path.name} names no model"
         assert config.eval.task_names or config.eval.custom_tasks, f"{path.name} names no task"
+    elif path.name.startswith("vlmevalkit_"):  # a VLMEvalKit eval_config (``--eval-backend VLMEvalKit``)
+        monkeypatch.syspath_prepend(str(ROOT / "backends" / "vlmevalkit"))
+        try:
+            from evalscope_vlmevalkit.config import parse_config
+
+            config = parse_config(data)
+            assert config.data and config.model, f"{path.name} names no dataset or no model"
+        finally:
+            for name in [m for m in sys.modules if m.startswith("evalscope_vlmevalkit")]:
+                del sys.modules[name]
     elif data.get("eval_backend", "Native") == "RAGEval":
         assert _parse_rag_config(data["eval_config"], monkeypatch).models
     else:
