@@ -47,7 +47,9 @@ def test_fork_bomb_is_contained_and_leaves_nothing_behind(mode):
     result = run(bomb, mode)
     assert result.status == "timeout"
     assert time.monotonic() - started < TIGHT.timeout + 5
-    time.sleep(0.5)
+    deadline = time.monotonic() + 5  # killed processes may take a moment to be reaped on a loaded machine
+    while processes_of_programs() and time.monotonic() < deadline:
+        time.sleep(0.1)
     assert processes_of_programs() == 0
     assert run("print(1)").status == "ok"  # the machine still forks
 
