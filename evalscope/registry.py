@@ -43,9 +43,10 @@ BUILTIN_PACKAGES: dict[str, tuple[str, ...]] = {
 
 # (kind, lower-case name) -> how to get the plugin that provides it, when it is not installed.
 KNOWN_PLUGINS: dict[tuple[str, str], str] = {
-    ("model", "llm_ckpt"): "the transformers adapter: pip install evalscope-transformers "
-                           "(adapters/transformers in the evalscope repository)",
-    ("model", "vllm"): "the vLLM adapter: pip install evalscope-vllm (adapters/vllm in the evalscope repository)",
+    ("model", "llm_ckpt"): "the transformers adapter (evalscope-transformers): pip install torch==2.13.0 "
+                           "./adapters/transformers, from a checkout of the evalscope repository",
+    ("model", "vllm"): "the vLLM adapter (evalscope-vllm): pip install ./adapters/vllm, from a checkout of the "
+                       "evalscope repository",
     ("backend", "vlmevalkit"): "the VLMEvalKit backend: evalscope backend install vlmevalkit",
     ("backend", "opencompass"): "the OpenCompass backend: evalscope backend install opencompass",
     ("backend", "lm-eval"): "the lm-eval backend: evalscope backend install lm_eval",

@@ -34,8 +34,8 @@ def test_unknown_name_says_did_you_mean():
 
 
 @pytest.mark.parametrize("kind,name,hint", [
-    ("model", "vllm", "pip install evalscope-vllm"),
-    ("model", "VLLM", "pip install evalscope-vllm"),
+    ("model", "vllm", "pip install ./adapters/vllm"),
+    ("model", "VLLM", "pip install ./adapters/vllm"),
     ("backend", "OpenCompass", "evalscope backend install opencompass"),
 ])
 def test_known_absent_plugin_is_an_install_hint(kind, name, hint):
@@ -46,7 +46,7 @@ def test_known_absent_plugin_is_an_install_hint(kind, name, hint):
 
 
 def test_llm_ckpt_without_the_core_stub_is_an_install_hint():
-    with pytest.raises(PluginMissing, match="pip install evalscope-transformers"):
+    with pytest.raises(PluginMissing, match=r"pip install torch==2.13.0 \./adapters/transformers"):
         fresh().canonical("model", "llm_ckpt")
 
 
@@ -132,7 +132,7 @@ def test_cli_accepts_any_case_and_writes_the_canonical_name(tmp_path):
 
 
 @pytest.mark.parametrize("args,expected", [
-    (("--eval-type", "vllm", "--model", "/models/qwen"), "pip install evalscope-vllm"),
+    (("--eval-type", "vllm", "--model", "/models/qwen"), "pip install ./adapters/vllm"),
     (("--eval-type", "mock_lm"), "Did you mean 'mock_llm'"),
     (("--eval-backend", "VLMEvalKit"), "evalscope backend install vlmevalkit"),
 ])
