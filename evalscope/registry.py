@@ -47,6 +47,8 @@ KNOWN_PLUGINS: dict[tuple[str, str], str] = {
                            "./adapters/transformers, from a checkout of the evalscope repository",
     ("model", "vllm"): "the vLLM adapter (evalscope-vllm): pip install ./adapters/vllm, from a checkout of the "
                        "evalscope repository",
+    ("server", "vllm"): "the vLLM adapter (evalscope-vllm): pip install ./adapters/vllm, from a checkout of the "
+                        "evalscope repository",
     ("backend", "vlmevalkit"): "the VLMEvalKit backend: evalscope backend install vlmevalkit",
     ("backend", "opencompass"): "the OpenCompass backend: evalscope backend install opencompass",
     ("backend", "lm-eval"): "the lm-eval backend: evalscope backend install lm_eval",

@@ -1,68 +1,47 @@
-"""The ``evalscope.plugins`` entry point: registers model type ``vllm``.
+"""The ``evalscope.plugins`` entry point: registers ``server:vllm`` and model type ``vllm``.
 
-Building the model starts the server (its log goes to ``logs/vllm.log`` of the run), and the model's
-``aclose`` stops it; requests go through the one OpenAI-compatible client.
+``server:vllm`` is the managed ``vllm serve`` (``evalscope_vllm.server``) behind the core's generic
+server contract (``evalscope.models.served``): the core starts it for ``--eval-type vllm`` with any
+backend (Native: requests through the OpenAI-compatible client; an external harness: handed the
+server's URL), for ``evalscope perf --api local_vllm`` and for ``evalscope serve vllm MODEL``. Its log
+goes to ``logs/vllm.log`` of the run. Importing this module is cheap.
 """
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Optional
 
-from evalscope.api import ChatMessage, ModelError, ModelOutput
-from evalscope.errors import ConfigError
 from evalscope.registry import register
 from evalscope_vllm.args import VllmArgs
 
 if TYPE_CHECKING:
-    from evalscope.config import GenerationConfig, TaskConfig
-
-RUN_LOG = "eval_log.log"
-
-
-def run_logs_dir(task: "TaskConfig") -> Path:
-    """The ``logs/`` folder of the run in progress: where its log file handler writes (else work_dir/logs)."""
-    for handler in logging.getLogger().handlers:
-        path = getattr(handler, "baseFilename", "")
-        if path.endswith(RUN_LOG):
-            return Path(path).parent
-    return Path(task.work_dir) / "logs"
+    from evalscope.config import TaskConfig
+    from evalscope.run_dir import RunDir
+    from evalscope_vllm.server import VllmServer
 
 
-class VllmModel:
-    """The OpenAI-compatible client of a ``vllm serve`` this object started and stops."""
+@register("server", "vllm")
+def vllm_server(model: str, served_name: str, model_args: Any, log_path: Path,
+                port: Optional[int] = None) -> "VllmServer":
+    """A ``vllm serve MODEL`` (not started) named ``model_args.served_model_name`` or ``served_name``."""
+    from evalscope.config.errors import validate
+    from evalscope_vllm.server import VllmServer
 
-    def __init__(self, task: "TaskConfig", args: VllmArgs) -> None:
-        from evalscope.models.openai_api import OpenAICompatibleModel
-        from evalscope_vllm.server import VllmServer
+    args = model_args if isinstance(model_args, VllmArgs) else validate(VllmArgs, model_args, "model_args of vllm")
+    return VllmServer(model, args.served_model_name or served_name, args, log_path, port=port)
 
-        if not isinstance(task.model, str) or not task.model:
-            raise ConfigError("model: eval_type vllm needs --model, a hub id or a local checkpoint folder")
-        self.model_name = args.served_model_name or task.model_id or task.model
-        self.server = VllmServer(task.model, self.model_name, args, run_logs_dir(task) / "vllm.log")
-        self.server.start()
-        self.client = OpenAICompatibleModel(self.model_name, self.server.base_url,
-                                            max_connections=max(task.eval_batch_size, 1))
 
-    async def generate(self, messages: list[ChatMessage], config: "GenerationConfig") -> ModelOutput:
-        try:
-            return await self.client.generate(messages, config)
-        except ModelError as exc:
-            if exc.transient and not self.server.alive(grace=1.0):  # a dropped connection: did it die?
-                raise ModelError(f"{exc}; the vLLM server has exited (see {self.server.log_path})") from None
-            raise
-
-    async def aclose(self) -> None:
-        try:
-            await self.client.aclose()
-        finally:
-            self.server.stop()
+vllm_server.args_model = VllmArgs  # type: ignore[attr-defined]
+vllm_server.log_name = "vllm.log"  # type: ignore[attr-defined]
 
 
 @register("model", "vllm")
-def build_model(task: "TaskConfig") -> Any:
-    return VllmModel(task, VllmArgs.model_validate(task.model_args))
+def build_model(task: "TaskConfig", run_dir: Optional["RunDir"] = None) -> Any:
+    """The OpenAI-compatible client of a ``vllm serve`` started for the run (stopped by its ``aclose``)."""
+    from evalscope.models.served import served_model
+
+    return served_model(task, run_dir)
 
 
 build_model.args_model = VllmArgs  # type: ignore[attr-defined]

@@ -67,14 +67,20 @@ def _die_with_parent() -> None:  # runs in the child between fork and exec
 class VllmServer:
     """One ``vllm serve`` child; ``with VllmServer(...) as server: server.base_url``."""
 
-    def __init__(self, model: str, served_name: str, args: VllmArgs, log_path: Path) -> None:
+    def __init__(self, model: str, served_name: str, args: VllmArgs, log_path: Path,
+                 port: Optional[int] = None) -> None:
         self.model, self.served_name, self.args, self.log_path = model, served_name, args, log_path
         self.executable = find_executable(args)
-        self.port = free_port()
+        self.port = port or free_port()
         self.command = serve_command(self.executable, model, self.port, served_name, args)
         self.process: Optional[subprocess.Popen] = None
         self._log: Optional[IO[bytes]] = None
         self._previous_sigterm: object = None
+
+    @property
+    def pid(self) -> Optional[int]:
+        """The server's pid (and process group id), ``None`` when it is not running."""
+        return self.process.pid if self.process is not None else None
 
     @property
     def base_url(self) -> str:

@@ -47,7 +47,7 @@ class NativeBackend(Backend):
         if not task.datasets:
             raise ConfigError("no datasets given: pass --datasets (see `evalscope list benchmarks`)")
         benchmarks = [get_benchmark(name, task) for name in task.datasets]
-        model = build_model(task)
+        model = build_model(task, context.run_dir)
         reports = []
         try:
             for benchmark in benchmarks:

@@ -65,7 +65,7 @@ def test_a_server_dying_mid_run_fails_the_samples_and_is_cleaned_up(fake_vllm, m
     work = fake_vllm / "run"
     done = subprocess.run(eval_cmd(work, "--limit", "20"), capture_output=True, text=True, timeout=180)
     assert done.returncode == 1, done.stderr[-3000:]
-    assert "the vLLM server has exited" in done.stderr and "vllm.log" in done.stderr
+    assert "the vllm server has exited" in done.stderr and "vllm.log" in done.stderr
     assert wait_gone(int((fake_vllm / "child.pid").read_text()))
 
 
