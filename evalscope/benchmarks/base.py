@@ -18,6 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from evalscope.api import ChatMessage, Sample, Scorer
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from evalscope.config import DatasetArgs
 
 
@@ -66,6 +68,9 @@ class BenchmarkMeta(BaseModel):
     """Column names of header-less CSV files (MMLU's original files)."""
     single_subset_files: bool = False
     """Local data has one file per split for the only subset (``test.jsonl``), not per subset."""
+    extra_params: dict[str, Any] = Field(default_factory=dict)
+    """Benchmark-specific settings (``dataset_args.<b>.extra_params``, EvalScope's name) and their defaults;
+    a key not here is an error."""
 
 
 class Benchmark:
@@ -76,6 +81,10 @@ class Benchmark:
     def __init__(self, args: "DatasetArgs", seed: Optional[int] = 42) -> None:
         self.args = args
         self.seed = seed
+        unknown = sorted(set(getattr(args, "extra_params", None) or {}) - set(self.meta.extra_params))
+        if unknown:
+            known = ", ".join(sorted(self.meta.extra_params)) or "none"
+            raise ValueError(f"extra_params: unknown key(s) {', '.join(unknown)} (this benchmark takes: {known})")
 
     # -- settings, with the user's dataset_args over the benchmark's defaults
     @property
@@ -119,12 +128,22 @@ class Benchmark:
     def system_prompt(self) -> Optional[str]:
         return self.args.system_prompt if self.args.system_prompt is not None else self.meta.system_prompt
 
+    def extra(self, name: str) -> Any:
+        """An ``extra_params`` setting: the user's value, else the benchmark's default."""
+        given = getattr(self.args, "extra_params", None) or {}
+        return given[name] if name in given else self.meta.extra_params[name]
+
     def category_of(self, subset: str) -> tuple[str, ...]:
         return self.meta.subset_categories.get(subset, ("default",))
 
     # -- hooks
     def builtin_rows(self, subset: str, split: str) -> Optional[Iterator[dict[str, Any]]]:
         """Rows that ship with the benchmark itself (``None``: load from files or a hub)."""
+        return None
+
+    def local_files(self, root: "Path", subset: str, split: str) -> Optional[list["Path"]]:
+        """The local files of ``subset``/``split`` under directory ``root`` when the benchmark has a layout of its
+        own (LiveCodeBench's release files); ``None``: the loader's usual layouts."""
         return None
 
     def in_subset(self, record: dict[str, Any], subset: str) -> bool:
@@ -176,6 +195,12 @@ class Benchmark:
     def extract_answer(self, prediction: str, sample: Sample) -> str:
         """The answer inside the model's text (after filters)."""
         return prediction.strip()
+
+    def subset_metrics(self, totals: dict[str, float]) -> dict[str, float]:
+        """Metrics of a whole subset computed from its totals (each per-sample value summed over the scored
+        answers) instead of averaged per sample, shown first in the report (Arena-Hard's Bradley-Terry win rate);
+        by default none."""
+        return {}
 
     def scorers(self) -> list[Scorer]:
         """The scorers of this benchmark; by default the rule metrics of ``metric_list``."""

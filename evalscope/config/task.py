@@ -61,6 +61,8 @@ class DatasetArgs(BaseModel):
     JPEG and scaled down, per request (needs ``pip install 'evalscope[vision]'``)."""
     image_max_pixels: Optional[int] = Field(default=None, gt=0)
     """Largest image sent, in pixels (width x height): bigger ones are scaled down, aspect kept."""
+    extra_params: Optional[dict[str, Any]] = None
+    """Benchmark-specific settings (live_code_bench's ``start_date``/``end_date``, ...); unknown keys are errors."""
 
     def identity(self) -> dict[str, Any]:
         """The settings that change the prompts (a resumed run must share them).

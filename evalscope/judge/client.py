@@ -59,17 +59,20 @@ class JudgeClient:
         self.requests = 0
         """Requests actually sent (cache misses)."""
 
-    def messages(self, prompt: str) -> list[ChatMessage]:
-        system = [ChatMessage(role="system", content=self.args.system_prompt)] if self.args.system_prompt else []
-        return [*system, ChatMessage(role="user", content=prompt)]
+    def messages(self, prompt: str, system: Optional[str] = None) -> list[ChatMessage]:
+        """The judge conversation: the user's ``judge_model_args.system_prompt`` if set, else the benchmark's
+        ``system`` (an official judge's instructions), then the prompt."""
+        system = self.args.system_prompt or system
+        head = [ChatMessage(role="system", content=system)] if system else []
+        return [*head, ChatMessage(role="user", content=prompt)]
 
     def key(self, messages: list[ChatMessage]) -> str:
         basis = {"model": self.args.model, "messages": [m.model_dump(mode="json") for m in messages],
                  "request": self.args.generation_config.request_fields()}
         return hashlib.sha256(json.dumps(basis, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
-    async def ask(self, prompt: str) -> JudgeReply:
-        messages = self.messages(prompt)
+    async def ask(self, prompt: str, system: Optional[str] = None) -> JudgeReply:
+        messages = self.messages(prompt, system)
         key = self.key(messages)
         if key in self._cache:
             return JudgeReply(text=self._cache[key], cached=True)

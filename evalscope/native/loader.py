@@ -142,11 +142,12 @@ def _split_rows(benchmark: "Benchmark", task: "TaskConfig", subset: str, split: 
         yield from builtin
         return
     if root is not None:
-        path = _local_file(benchmark, root, subset, split, required)
-        if path is None:
+        own = benchmark.local_files(root, subset, split) if root.is_dir() else None
+        path = None if own else _local_file(benchmark, root, subset, split, required)
+        if path is None and not own:
             return
-        logger.debug("%s/%s/%s: reading %s", benchmark.name, subset, split, path)
-        for shard in shard_files(path):
+        logger.debug("%s/%s/%s: reading %s", benchmark.name, subset, split, own or path)
+        for shard in own or shard_files(path):
             yield from (r for r in read_rows(shard, benchmark.meta.csv_fieldnames) if benchmark.in_subset(r, subset))
         return
     yield from _hub_rows(benchmark, task, subset, split, required)
