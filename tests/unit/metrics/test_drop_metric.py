@@ -1,0 +1,118 @@
+"""DROP EM/F1 against the official script's behaviour: every case of allennlp-reading-comprehension
+``tests/eval/drop_eval_test.py`` (the official ``drop_eval.py``'s own tests), with the values that suite expects."""
+
+from __future__ import annotations
+
+import itertools
+import random
+
+import pytest
+
+from evalscope.api import Sample
+from evalscope.metrics.drop import _best_assignment, best_drop_metrics, drop_em, drop_f1, drop_metrics, normalize
+
+
+@pytest.mark.parametrize("a,b", [("12.0", "12.0  "), ("12.0", "12.000"), ("12.0", "12"), ("12.0", "  1.2e1  ")])
+def test_number_normalization(a, b):
+    assert normalize(a) == normalize(b)
+
+
+def test_punctuation():
+    assert normalize("12.0 persons") == "12.0 persons"
+    assert normalize("S.K. Singh") == "sk singh"
+
+
+# (predicted, gold, (EM, F1)) as the official test suite states them
+CASES = [
+    (["78"], ["78.0"], (1.0, 1.0)),  # float numbers
+    (["td"], ["td", "td"], (0.0, 0.5)),  # length aware
+    ("td", ["td", "td"], (0.0, 0.5)),
+    (["td", "td"], ["td"], (0.0, 0.5)),
+    (["td", "td"], "td", (0.0, 0.5)),
+    (["the", "fat", "cat", "the fat", "fat cat", "the fat cat"], ["cat"], (0.0, 0.17)),
+    (["cat"], ["the", "fat", "cat", "the fat", "fat cat", "the fat cat"], (0.0, 0.17)),
+    (["the", "fat", "cat", "the fat", "fat cat", "the fat cat"], ["cat", "cat dog"], (0.0, 0.25)),
+    (["td"], ["the td"], (1.0, 1.0)),  # articles
+    (["the a NOT an ARTICLE the an a"], ["NOT ARTICLE"], (1.0, 1.0)),
+    (["John Elton"], ["Elton John"], (0.0, 1.0)),  # word order
+    (["50 yard"], ["yard 50"], (0.0, 1.0)),
+    (["order word right"], ["right word order"], (0.0, 1.0)),
+    (["Per.i.o.d...."], [".P....e.r,,i;;;o...d,,"], (1.0, 1.0)),  # periods, commas, spaces
+    (["Spa     c  e   s     "], ["    Spa c     e s"], (1.0, 1.0)),
+    (["78-yard"], ["78 yard"], (1.0, 1.0)),  # hyphens
+    (["78 yard"], ["78-yard"], (1.0, 1.0)),
+    (["78"], ["78-yard"], (0.0, 0.67)),
+    (["78-yard"], ["78"], (0.0, 0.67)),
+    (["This was a triumph"], ["tHIS Was A TRIUMPH"], (1.0, 1.0)),  # case
+    (["Green bay packers"], ["Green bay packers"], (1.0, 1.0)),
+    (["Green bay", "packers"], ["Green bay", "packers"], (1.0, 1.0)),
+    (["Green", "bay", "packers"], ["Green", "bay", "packers"], (1.0, 1.0)),
+    ([""], ["army"], (0.0, 0.0)),
+    (["packers"], ["Green bay packers"], (0.0, 0.5)),
+    (["packers"], ["Green bay"], (0.0, 0.0)),
+    (["yard"], ["36 yard td"], (0.0, 0.0)),  # numbers in the gold span must be matched
+    (["23 yards"], ["43 yards"], (0.0, 0.0)),
+    (["56 yards"], ["56 yd"], (0.0, 0.5)),
+    (["26"], ["26 yard td"], (0.0, 0.5)),
+    (["78-yard", "56", "28", "40", "44", "touchdown"], ["78-yard", "56 yard", "1 yard touchdown"], (0.0, 0.28)),
+    (["23", "23 yard"], ["23-yard", "56 yards"], (0.0, 0.5)),  # one-to-one alignment
+    (["John Karman", "Joe Hardy"], ["Joe Karman", "John Hardy"], (0.0, 0.5)),  # per span, not pooled
+    (["ottoman", "Kantakouzenous"], ["ottoman", "army of Kantakouzenous"], (0.0, 0.75)),  # macro average
+    (["a"], ["a", "b"], (0.0, 0.5)),  # order invariance
+    (["b"], ["a", "b"], (0.0, 0.5)),
+    (["b"], ["b", "a"], (0.0, 0.5)),
+]
+
+
+@pytest.mark.parametrize("predicted,gold,expected", CASES)
+def test_official_cases(predicted, gold, expected):
+    assert drop_metrics(predicted, gold) == expected
+
+
+# the official evaluate_json cases: (prediction, the answer's spans, the validated answers' spans, (EM, F1))
+JSON_CASES = [
+    ("1", [["1"], ["0"]], (1.0, 1.0)),
+    ("2", [["2"], ["2"]], (1.0, 1.0)),  # a span "2" and a number 2
+    ("1", [["0"], ["1"], ["2"]], (1.0, 1.0)),
+    ("17 August", [["17 August"], ["August"], ["17"]], (1.0, 1.0)),  # a date "17 August " (no year)
+    ("span1", [["span1", "span2"], ["span2"]], (0.0, 0.5)),
+    ("answer", [["answer1"], ["answer2"]], (0.0, 0.0)),
+    ("5-yard", [["5"], ["7-meters"]], (0.0, 0.67)),  # the suite checks only its type here; value by definition
+]
+
+
+@pytest.mark.parametrize("predicted,golds,expected", JSON_CASES)
+def test_best_over_gold_answers(predicted, golds, expected):
+    assert best_drop_metrics(predicted, golds) == expected
+
+
+def test_empty_gold_answers_are_skipped():
+    assert best_drop_metrics("", [[""], [" "]]) == (0.0, 0.0)
+    assert best_drop_metrics("Chaz Schilens", [[""], ["Chaz Schilens"]]) == (1.0, 1.0)
+
+
+def test_registered_metrics_read_the_gold_answers():
+    sample = Sample(id="q", input="Who scored the first touchdown of the game?",
+                    target=["Chaz Schilens", "JaMarcus Russell"],
+                    metadata={"gold_answers": [["Chaz Schilens"], ["JaMarcus Russell"]]})
+    assert drop_em("jamarcus russell.", sample) == 1.0 and drop_f1("Russell", sample) == 0.67
+    assert drop_f1("Vonta Leach", sample) == 0.0
+
+
+def test_many_spans_align_exactly():
+    predicted = [f"w{i}" for i in range(12)]
+    gold = [f"w{i} x" for i in reversed(range(12))]  # each pairs with one gold span at F1 2/3
+    assert drop_metrics(predicted, gold) == (0.0, 0.67)
+    with pytest.raises(ValueError, match="16"):
+        drop_metrics([f"a{i}" for i in range(17)], [f"a{i}" for i in range(17)])
+
+
+def test_alignment_is_the_best_one_to_one_assignment():
+    rng = random.Random(7)
+    for _ in range(200):
+        rows, cols = rng.randint(1, 5), rng.randint(1, 5)
+        scores = [[rng.choice([0.0, 0.25, 0.5, 2 / 3, 1.0]) for _ in range(cols)] for _ in range(rows)]
+        k = min(rows, cols)
+        brute = max(sum(scores[r][c] for r, c in zip(rs, cs))
+                    for rs in itertools.combinations(range(rows), k) for cs in itertools.permutations(range(cols), k))
+        assert _best_assignment(scores) == pytest.approx(brute)
