@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "list": "evalscope.cli.list_cmd",
     "backend": "evalscope.cli.backend",
     "mock-server": "evalscope.cli.mock_server",
+    "serve": "evalscope.cli.serve",
 }
 
 

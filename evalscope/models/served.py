@@ -86,10 +86,10 @@ def check_args(factory: Any, name: str, model_args: dict[str, Any]) -> None:
         validate(factory.args_model, model_args, f"model_args of {name}")
 
 
-def launch(factory: Any, model: str, served_name: str, model_args: dict[str, Any], log_dir: Path,
+def launch(factory: Any, model: str, served_name: str, model_args: dict[str, Any], log_path: Path,
            port: Optional[int] = None) -> ManagedServer:
-    """A started server of ``factory`` for ``model`` (its log in ``log_dir``); ``RunFailed`` if it never gets ready."""
-    server = factory(model, served_name, model_args, Path(log_dir) / factory.log_name, port=port)
+    """A started server of ``factory`` for ``model``, logging to ``log_path``; ``RunFailed`` if it never gets ready."""
+    server = factory(model, served_name, model_args, Path(log_path), port=port)
     server.start()
     return server
 
@@ -109,7 +109,8 @@ def serving(task: "TaskConfig", logs_dir: Path) -> Iterator["TaskConfig"]:
     if factory is None:
         yield task
         return
-    server = launch(factory, _model_of(task), task.model_id or _model_of(task), dict(task.model_args), logs_dir)
+    server = launch(factory, _model_of(task), task.model_id or _model_of(task), dict(task.model_args),
+                    Path(logs_dir) / factory.log_name)
     try:
         logger.info("%s: serving %s at %s for the run", task.eval_type, task.model, server.base_url)
         yield task.model_copy(update={"eval_type": "openai_api", "api_url": server.base_url,
@@ -150,7 +151,8 @@ def served_model(task: "TaskConfig", run_dir: Optional["RunDir"] = None) -> Serv
     if factory is None:
         raise ConfigError(f"eval_type {task.eval_type!r} is not a managed server (no {KIND}:{task.eval_type})")
     logs = run_dir.logs if run_dir is not None else Path(task.work_dir) / "logs"
-    server = launch(factory, _model_of(task), task.model_id or _model_of(task), dict(task.model_args), logs)
+    server = launch(factory, _model_of(task), task.model_id or _model_of(task), dict(task.model_args),
+                    logs / factory.log_name)
     try:
         return ServedModel(server, str(task.eval_type), task.eval_batch_size)
     except BaseException:

@@ -99,9 +99,14 @@ def test_no_vllm_on_path_is_a_usage_error(tmp_path):
     assert done.returncode == 2 and "`vllm` on PATH not found" in done.stderr, done.stderr[-2000:]
 
 
-def test_the_standalone_server_stays_up_until_ctrl_c(fake_vllm):
-    proc = subprocess.Popen([sys.executable, "-m", "evalscope_vllm", "serve", "org/tiny-model", "--log",
-                             str(fake_vllm / "vllm.log"), "--model-args", '{"max_model_len": 512}'],
+@pytest.mark.parametrize("form,sig,code", [
+    (["-c", CLI, "serve", "vllm"], signal.SIGINT, 130),  # evalscope serve vllm (the core CLI, the plugin's server)
+    (["-m", "evalscope_vllm", "serve"], signal.SIGINT, 130),  # evalscope-vllm serve: the same command
+    (["-c", CLI, "serve", "vllm"], signal.SIGTERM, 128 + signal.SIGTERM),
+])
+def test_the_standalone_server_stays_up_until_a_signal(fake_vllm, form, sig, code):
+    proc = subprocess.Popen([sys.executable, *form, "org/tiny-model", "--log", str(fake_vllm / "vllm.log"),
+                             "--model-args", '{"max_model_len": 512}'],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         url, name, pid = proc.stdout.readline().split()
@@ -110,10 +115,46 @@ def test_the_standalone_server_stays_up_until_ctrl_c(fake_vllm):
         child = int((fake_vllm / "child.pid").read_text())
         time.sleep(1.0)
         assert alive(int(pid)) and proc.poll() is None  # kept up
-        proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=60) == 130
+        proc.send_signal(sig)
+        assert proc.wait(timeout=60) == code
     finally:
         if proc.poll() is None:
             proc.kill()
     assert wait_gone(child) and not group_alive(int(pid))
-    assert "--max-model-len" in json.loads((fake_vllm / "argv.json").read_text())
+    argv = json.loads((fake_vllm / "argv.json").read_text())
+    assert "--max-model-len" in argv and "fake vllm serve" in (fake_vllm / "vllm.log").read_text()
+
+
+def test_serve_on_a_given_port_with_a_served_name(fake_vllm):
+    from vllmkit import free_port
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-c", CLI, "serve", "vllm", "org/tiny-model", "--port", str(port),
+                             "--served-model-name", "tm", "--log", str(fake_vllm / "v.log")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        url, name, _ = proc.stdout.readline().split()
+        assert (url, name) == (f"http://127.0.0.1:{port}/v1", "tm")
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert wait_gone(int((fake_vllm / "child.pid").read_text()))
+
+
+@pytest.mark.parametrize("args,message", [
+    (["serve", "vllm", "org/m", "--model-args", '{"max_model_lenn": 5}'], "max_model_lenn"),
+    (["serve", "vlm", "org/m"], "unknown server 'vlm'. Did you mean 'vllm'?"),
+])
+def test_serve_mistakes_are_usage_errors(fake_vllm, args, message):
+    done = subprocess.run([sys.executable, "-c", CLI, *args], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and message in done.stderr, done.stderr[-2000:]
+    assert not (fake_vllm / "argv.json").exists()
+
+
+def test_serve_without_the_adapter_says_what_to_install(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[4])}
+    done = subprocess.run([sys.executable, "-m", "evalscope.cli.main", "serve", "vllm", "org/m"],
+                          capture_output=True, text=True, timeout=60, env=env, cwd=tmp_path)
+    assert done.returncode == 2 and "pip install ./adapters/vllm" in done.stderr, done.stderr[-2000:]

@@ -15,7 +15,7 @@ FAKE = Path(__file__).resolve().parent / "fake_vllm.py"
 if str(ADAPTER) not in sys.path:
     sys.path.insert(0, str(ADAPTER))
 
-from evalscope_vllm.server import group_alive  # noqa: E402,F401  (live members of a process group)
+from evalscope_vllm.server import free_port, group_alive  # noqa: E402,F401  (a free loopback port; live members of a group)
 
 
 def alive(pid: int) -> bool:
