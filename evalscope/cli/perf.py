@@ -21,8 +21,12 @@ def add_parser(subparsers) -> None:
                               description="Load-test an OpenAI-compatible server (EvalScope-compatible flags).")
     g = p.add_argument_group("target")
     g.add_argument("--url", help="endpoint URL (…/v1/chat/completions, …/v1/completions, …/v1/embeddings) or a …/v1 base")
-    g.add_argument("--api", help="openai | openai_embedding | custom | a registered perf_api plugin | module:Class")
+    g.add_argument("--api", help="openai | openai_embedding | local_vllm (starts vllm serve --model) | custom | a "
+                   "registered perf_api plugin | module:Class")
     g.add_argument("--api-plugin", help="module:Class or file.py:Class of a custom ApiPlugin (with --api custom)")
+    g.add_argument("--port", type=int, help="--api local_vllm: port of the server it starts (default: a free one)")
+    g.add_argument("--model-args", type=_json_object,
+                   help="--api local_vllm: JSON object of the server's model_args (as --eval-type vllm takes them)")
     g.add_argument("--model", help="model name sent in every body")
     g.add_argument("--api-key", help="bearer token (masked in outputs)")
     g.add_argument("--headers", nargs="+", metavar="KEY=VALUE", help="extra HTTP headers")

@@ -52,6 +52,10 @@ class PerfArgs(BaseModel):
     api: str = "openai"
     """``openai`` (chat or completions, by URL), ``openai_embedding``, ``custom`` (with ``api_plugin``), or a
     registered ``perf_api`` plugin name / ``module:Class``."""
+    port: Optional[int] = Field(default=None, ge=1, le=65535)
+    """``local_vllm``: the loopback port of the server it starts (default: a free one; EvalScope's is 8877)."""
+    model_args: dict[str, Any] = Field(default_factory=dict)
+    """``local_vllm``: how the server is started, the keys of ``--eval-type vllm``'s ``model_args``."""
     api_plugin: Optional[str] = None
     """``module:Class`` or ``path/to/file.py:Class`` of a custom API plugin (``api=custom``)."""
     model: Optional[str] = None
@@ -293,6 +297,9 @@ class PerfArgs(BaseModel):
             raise ValueError("min_prompt_length is larger than max_prompt_length")
         if self.api == "custom" and not self.api_plugin:
             raise ValueError("--api custom needs --api-plugin module:Class")
+        if not self.api.startswith("local_") and (self.port is not None or self.model_args):
+            raise ValueError(f"--{'port' if self.port is not None else 'model-args'} is for a server perf starts "
+                             f"(--api local_vllm), not --api {self.api}")
         return self
 
     def _check_multi_turn(self) -> None:

@@ -28,9 +28,10 @@ logger = logging.getLogger(__name__)
 
 def make_api(args: PerfArgs):
     from evalscope.perf.apis.base import ApiPlugin
+    from evalscope.perf.local import wire_api
     from evalscope.perf.plugins import get_plugin
 
-    name = args.api_plugin if args.api == "custom" else args.api
+    name = args.api_plugin if args.api == "custom" else wire_api(args.api)
     cls = get_plugin("perf_api", name)
     if not (isinstance(cls, type) and issubclass(cls, ApiPlugin)):
         raise UsageError(f"API plugin {cls!r} is not an ApiPlugin subclass")
@@ -76,7 +77,10 @@ def _run(args: PerfArgs, display: Optional[Display]) -> tuple[Path, list[Benchma
     root = storage.output_root(args.outputs_dir, args.run_name, timestamp)
     with (storage.claim(root) if timestamp is None else nullcontext(root)), log_to_file(root / "benchmark.log", args.debug):
         logger.info("evalscope perf -> %s", root)
-        return root, _sweep(args, root, display or NullDisplay())
+        from evalscope.perf.local import local_server
+
+        with local_server(args, root) as target:  # --api local_vllm: the server it starts, stopped after
+            return root, _sweep(target, root, display or NullDisplay())
 
 
 def _sweep(args: PerfArgs, root: Path, display: Display) -> list[BenchmarkSummary]:
