@@ -71,7 +71,8 @@ class PairwiseJudgeScorer(JudgeScorer):
         super().bind(context)
         if self.strategy == "rule":
             raise ConfigError(f"{context.benchmark}: answers are graded only by an LLM judge against the baseline "
-                              "answers; give judge_model_args with a model and an api_url")
+                              "answers (there is no rule grading for judge_strategy 'rule'); give judge_model_args "
+                              "with a model and an api_url")
         self.strategy = "llm"
         if self.identity is not None:
             self.identity = {**self.identity, "strategy": "llm", "orders": list(self.orders)}

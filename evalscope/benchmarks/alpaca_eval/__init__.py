@@ -14,8 +14,8 @@ lengths and the instruction difficulties fitted on the official leaderboard's an
 offline: it is not computed. The official 2.0 annotator also weighs the judge's log-probabilities of ``m``/``M``
 and randomizes the order per instruction; here each game is a plain preference (1 win, 0 loss), as in EvalScope. So
 ``win_rate`` is AlpacaEval's plain (not LC) win rate with a binary judge: comparable with EvalScope's, and with the
-official leaderboard's "win rate" column only roughly (published: GPT-4 Turbo 50.0% by construction, GPT-4o
-(2024-05-13) 51.3% win rate / 57.5% LC, Llama-3-70B-Instruct 33.2% / 34.4%).
+official leaderboard's "win rate" column only roughly. Published (the AlpacaEval 2.0 leaderboard, GPT-4 Preview
+judge): the baseline GPT-4 Preview (11/06) 50.0% by construction; GPT-4o (05/13) 57.5% LC win rate.
 """
 
 from __future__ import annotations
