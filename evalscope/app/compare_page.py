@@ -60,6 +60,6 @@ def _differences(store: RunStore, cols: list, benchmark: str) -> str:
     parts = [f"<h2>{esc(benchmark)}: {len(diffs)} samples scored differently"
              + (f" (first {MAX_SHOWN})" if len(diffs) > MAX_SHOWN else "") + "</h2>"]
     for key in keys:
-        cells = [card(col.run_id, rows[key]) if key in rows else "–" for (col, _), rows in zip(sides, rows_by_side)]
+        cells = [card(store, col.run_id, rows[key]) if key in rows else "–" for (col, _), rows in zip(sides, rows_by_side)]
         parts.append(table([c.label for c, _ in sides], [cells], "difference"))
     return "".join(parts)

@@ -1,5 +1,8 @@
 """The viewer's ASGI app (Starlette): GET-only routes over the run store, scoped file serving, optional token.
 
+Routes are plain functions: Starlette runs them in its thread pool, so a page that reads files never blocks the
+event loop (nor the other requests).
+
 Security: every response forbids framing and inline script (CSP ``script-src 'self'``); a ``Host`` header that
 is not the bound loopback name is refused (no DNS rebinding); with a token, every request needs it (the
 ``token`` query parameter once, then a cookie, or ``Authorization: Bearer``); nothing writes.
@@ -29,7 +32,6 @@ HEADERS = {"Content-Security-Policy": "default-src 'self'; img-src 'self' data:;
                                       "script-src 'self' 'unsafe-eval'; frame-ancestors 'none'",
            "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer",
            "Cache-Control": "no-store"}
-MEDIA_TYPES = ("image/", "audio/", "video/")
 
 
 def plotly_js() -> Optional[Path]:
@@ -61,52 +63,52 @@ class BadRequest(ValueError):
 def create_app(store: RunStore, token: Optional[str] = None, allowed_hosts: Optional[list[str]] = None) -> Starlette:
     """The viewer over ``store``. ``allowed_hosts``: accepted ``Host`` names (``None``: any)."""
 
-    async def runs(request: Request) -> Response:
+    def runs(request: Request) -> Response:
         p = request.query_params
         return HTMLResponse(runs_page(store, p.get("q", ""), p.get("kind", ""), p.get("status", "")))
 
-    async def run(request: Request) -> Response:
+    def run(request: Request) -> Response:
         run_id = request.query_params.get("id", "")
         if store.run(run_id).kind == "perf":
             return RedirectResponse(f"/perf?id={run_id}", status_code=302)
         return HTMLResponse(run_page(store, run_id))
 
-    async def samples(request: Request) -> Response:
+    def samples(request: Request) -> Response:
         return HTMLResponse(samples_page(store, request.query_params.get("id", ""), _query(request)))
 
-    async def perf(request: Request) -> Response:
+    def perf(request: Request) -> Response:
         p = request.query_params
         return HTMLResponse(perf_page(store, p.get("id", ""), p.get("point")))
 
-    async def compare(request: Request) -> Response:
+    def compare(request: Request) -> Response:
         p = request.query_params
         return HTMLResponse(compare_page(store, p.getlist("run"), p.get("benchmark")))
 
-    async def media(request: Request) -> Response:
+    def media(request: Request) -> Response:
         p = request.query_params
         try:
             path = store.media_file(p.get("id", ""), p.get("src", ""))
-        except OutsideRoots as exc:
-            return PlainTextResponse(f"forbidden: {exc}", status_code=403)
-        kind = mimetypes.guess_type(path.name)[0] or ""
-        if not kind.startswith(MEDIA_TYPES):
-            return PlainTextResponse("forbidden: only image, audio and video files are served", status_code=403)
-        return FileResponse(path, media_type=kind)
+        except OutsideRoots:  # the reason stays on the samples page: here it would tell what exists outside
+            return PlainTextResponse("forbidden: not an image, audio or video file inside the served roots",
+                                     status_code=403)
+        return FileResponse(path, media_type=mimetypes.guess_type(path.name)[0])
 
-    async def static(request: Request) -> Response:
+    def static(request: Request) -> Response:
         name = request.path_params["name"]
         path = plotly_js() if name == "plotly.min.js" else STATIC / name if name in ("app.js", "app.css") else None
         if path is None:
             return PlainTextResponse("not found", status_code=404)
         return FileResponse(path, headers={"Cache-Control": "max-age=3600"})
 
-    async def api_runs(request: Request) -> Response:
+    def api_runs(request: Request) -> Response:
         p = request.query_params
         shown = filter_runs(store.runs(), p.get("q", ""), p.get("kind", ""), p.get("status", ""))
         return JSONResponse([r.model_dump(mode="json") for r in shown])
 
-    async def api_samples(request: Request) -> Response:
-        return JSONResponse(store.samples(request.query_params.get("id", ""), _query(request)).model_dump(mode="json"))
+    def api_samples(request: Request) -> Response:
+        wait = 0.0 if request.query_params.get("nowait") else None
+        page = store.samples(request.query_params.get("id", ""), _query(request), wait=wait)
+        return JSONResponse(page.model_dump(mode="json"))
 
     routes = [Route("/", runs), Route("/run", run), Route("/samples", samples), Route("/perf", perf),
               Route("/compare", compare), Route("/media", media), Route("/static/{name}", static),

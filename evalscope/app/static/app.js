@@ -15,4 +15,20 @@ document.addEventListener("DOMContentLoaded", () => {
       for (const r of rows) r.hidden = q && !r.textContent.toLowerCase().includes(q);
     });
   }
+  // A samples page answered from a partial index: keep its count current, reload once the scan is done
+  // (unless a sample is open: then offer the reload).
+  const scan = document.querySelector(".scanning[data-poll]");
+  if (scan) {
+    const found = scan.querySelector(".found");
+    const poll = async () => {
+      let page;
+      try { page = await (await fetch(scan.dataset.poll)).json(); } catch (e) { return; }
+      found.textContent = page.total;
+      scan.querySelector(".pct").textContent = Math.round(100 * page.scanned);
+      if (!page.complete) { setTimeout(poll, 1000); return; }
+      if (!document.querySelector("details[open]")) { location.reload(); return; }
+      scan.textContent = "All files are read now: reload for the complete list and counts.";
+    };
+    setTimeout(poll, 1000);
+  }
 });

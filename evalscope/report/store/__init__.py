@@ -32,6 +32,7 @@ __all__ = ["ImageRef", "OutsideRoots", "PerfPoint", "PerfRequest", "RunInfo", "R
            "SamplePage", "SampleQuery", "SampleRow", "UnknownRun"]
 
 logger = logging.getLogger(__name__)
+MEDIA_TYPES = ("image/", "audio/", "video/")
 
 
 class UnknownRun(LookupError):
@@ -41,8 +42,11 @@ class UnknownRun(LookupError):
 class RunStore:
     """Finds and reads runs under one or more roots; caches what it read until the files change."""
 
-    def __init__(self, roots: Iterable[str | Path]) -> None:
+    def __init__(self, roots: Iterable[str | Path], background: bool = True) -> None:
+        """``background``: index big sample files in a thread, answering pages meanwhile from what is indexed
+        (``False``: only :meth:`BenchmarkSamples.work` indexes, for tests)."""
         self.roots = resolve_roots(roots)
+        self.background = background
         self._info: dict[Path, tuple[tuple, RunInfo]] = {}
         self._samples: dict[tuple[Path, str, str], tuple[tuple, BenchmarkSamples]] = {}
         self._lock = threading.Lock()
@@ -112,19 +116,21 @@ class RunStore:
         with self._lock:
             cached = self._samples.get(key)
             if cached is None or cached[0] != signature:
-                cached = (signature, BenchmarkSamples(files))
+                cached = (signature, BenchmarkSamples(files, background=self.background))
                 self._samples[key] = cached
                 if len(self._samples) > 64:
                     self._samples.pop(next(iter(self._samples)))
         return cached[1]
 
-    def samples(self, run_id: str, query: SampleQuery) -> SamplePage:
+    def samples(self, run_id: str, query: SampleQuery, wait: Optional[float] = None) -> SamplePage:
+        """One page of samples. While big files are still being indexed the page holds what is indexed so far
+        (``complete`` false); ``wait``: seconds to wait for the index first (default 0.6)."""
         files = self.sample_files(run_id)
         if not files:
             return SamplePage(total=0, rows=[])
         model = query.model or files[0].model
         benchmark = query.benchmark or next(f.benchmark for f in files if f.model == model)
-        return self.benchmark_samples(run_id, model, benchmark).page(query)
+        return self.benchmark_samples(run_id, model, benchmark).page(query, wait)
 
     def log_tail(self, run_id: str, max_bytes: int = 20_000) -> str:
         file = self.path(run_id) / "logs" / "eval_log.log"
@@ -149,15 +155,27 @@ class RunStore:
 
     # --- files ------------------------------------------------------------------------------------------
     def media_file(self, run_id: str, source: str) -> Path:
-        """A media file a record points at, when it lies inside the roots (``OutsideRoots`` otherwise).
-        Relative sources are taken from the run directory."""
+        """A media file a record points at, when it is an image, audio or video file inside the roots;
+        ``OutsideRoots`` otherwise, its message the reason. Relative sources are taken from the run directory."""
+        import mimetypes
+
         base = self.path(run_id)
+        if not source or "\0" in source:
+            raise OutsideRoots("no file named")
         candidate = Path(source).expanduser()
         if not candidate.is_absolute():
             candidate = base / candidate
         real = inside(candidate, self.roots)
-        if real is None or not real.is_file():
-            raise OutsideRoots(f"{source!r} is not a file inside the served roots")
+        if real is None:
+            try:
+                exists = candidate.resolve(strict=True).is_file()
+            except (OSError, RuntimeError):
+                exists = False
+            raise OutsideRoots(f"{source!r} lies outside the served roots" if exists else f"{source!r}: no such file")
+        if not real.is_file():
+            raise OutsideRoots(f"{source!r} is not a file")
+        if not (mimetypes.guess_type(real.name)[0] or "").startswith(MEDIA_TYPES):
+            raise OutsideRoots(f"{source!r} is not an image, audio or video file")
         return real
 
 

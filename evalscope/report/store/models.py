@@ -96,6 +96,8 @@ class SampleRow(_Model):
     """Seconds the answer took."""
     extra: dict[str, Any] = Field(default_factory=dict)
     """Record fields this reader does not know, kept verbatim (prediction's, then review's under ``review.``)."""
+    pending: bool = False
+    """Its review is not read yet (the reviews file is still being indexed): not scored *yet*."""
 
     @property
     def wrong(self) -> bool:
@@ -140,13 +142,18 @@ class SamplePage(_Model):
     """One page of samples."""
 
     total: int
-    """Rows matching the query."""
+    """Rows matching the query (so far, when not ``complete``)."""
     rows: list[SampleRow]
     """The page."""
     subsets: list[str] = Field(default_factory=list)
     """Subsets of the benchmark (for the filter)."""
     notes: list[str] = Field(default_factory=list)
     """Lines skipped (truncated or unreadable)."""
+    complete: bool = True
+    """``False`` while the files are still being indexed or a search is still confirming candidates: the rows
+    shown do match, more may follow, and ``total`` counts the matches found so far."""
+    scanned: float = 1.0
+    """Fraction of the benchmark's file bytes indexed so far."""
 
 
 class PerfPoint(_Model):

@@ -107,8 +107,22 @@ def build_row(index: int, prediction: Optional[dict[str, Any]], review: Optional
 
 
 def searchable(row: SampleRow) -> str:
-    """The text that full-text search looks in (prompt, answers, reference, error), case-folded."""
+    """The text that full-text search looks in (prompt, answers, reference, error, id, judge), case-folded."""
     parts = [text_of(m.get("content")) or "" for m in row.messages]
     parts += [row.answer or "", row.prediction or "", row.extracted or "", row.target or "", row.error or "",
               row.sample_id or "", row.judge or ""]
+    return "\n".join(parts).casefold()
+
+
+def record_text(record: dict[str, Any], kind: str) -> str:
+    """What full-text search looks in, of one prediction (prompt, raw answer, reference, error, id) or review
+    (scored prediction, extracted answer, reference, error, id, the judge's reasoning), case-folded. A sample
+    matches when one of its records does: the same fields as :func:`searchable` of the joined row."""
+    if kind == "prediction":
+        parts = [text_of(m.get("content")) or "" for m in record.get("messages") or [] if isinstance(m, dict)]
+        parts.append(_answer(record.get("output"))[0] or "")
+    else:
+        parts = [_str(record.get("prediction")) or "", _str(record.get("extracted_prediction")) or "",
+                 _judge(record) or ""]
+    parts += [_str(record.get(k)) or "" for k in ("target", "error", "sample_id")]
     return "\n".join(parts).casefold()

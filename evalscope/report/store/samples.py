@@ -1,157 +1,62 @@
-"""Fast paging over a benchmark's per-sample files: a byte-offset index per JSONL file, built once and extended
-as a running file grows; pages read only their own lines.
+"""Paging over a benchmark's per-sample files that answers at once, even while they are being indexed.
 
-A line without its newline at the end of a file is a record still being written (or cut by a kill): it is not
-indexed, and is picked up once complete. An unreadable line is skipped with a note naming it.
+Each JSONL file gets a byte-offset index (``fileindex``) built a chunk at a time by a background thread, the
+predictions and the reviews in step; a page is answered from what is indexed so far and says so (``complete``
+false, ``scanned`` the fraction read) instead of giving a wrong total. Every indexed row carries a status code
+(right, wrong, unscored, no review yet; errored), so the filters are byte lookups; a row whose review is not
+indexed yet is left out of the filters that depend on it until it is. Full-text search (``search``) runs the same
+way. Small files (a few MB) are indexed in the request itself: their pages are always complete.
 """
 
 from __future__ import annotations
 
-import bisect
-import json
 import math
 import mmap
 import os
-import re
 import threading
+import time
 from array import array
 from collections import OrderedDict
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
+from evalscope.report.store.fileindex import CHUNK_BYTES, FileIndex, fast_fields
 from evalscope.report.store.models import SampleFile, SamplePage, SampleQuery, SampleRow
-from evalscope.report.store.rows import build_row, main_score, searchable
+from evalscope.report.store.rows import build_row
+from evalscope.report.store.search import Search
 
-_NAN = float("nan")
+__all__ = ["BenchmarkSamples", "fast_fields"]
 
-
-@dataclass
-class FileIndex:
-    """Offsets of the records of one JSONL file, the last record per (sample_id, repeat)."""
-
-    path: Path
-    end: int = 0
-    mtime_ns: int = 0
-    lineno: int = 0
-    offsets: array = field(default_factory=lambda: array("q"))
-    lengths: array = field(default_factory=lambda: array("q"))
-    keys: list = field(default_factory=list)
-    position: dict = field(default_factory=dict)
-    scores: array = field(default_factory=lambda: array("d"))
-    errored: bytearray = field(default_factory=bytearray)
-    subsets: dict = field(default_factory=dict)
-    notes: list = field(default_factory=list)
-    tail_pending: bool = False
-
-    def refresh(self) -> None:
-        """Index what was appended since the last call (all of it the first time)."""
-        try:
-            stat = self.path.stat()
-        except OSError:
-            return
-        if stat.st_size < self.end:  # rewritten: start over
-            self.__init__(self.path)  # type: ignore[misc]
-        if stat.st_size == self.end and stat.st_mtime_ns == self.mtime_ns:
-            return
-        with open(self.path, "rb") as f:
-            f.seek(self.end)
-            data = f.read(stat.st_size - self.end)
-        self.mtime_ns = stat.st_mtime_ns
-        start, pos = 0, self.end
-        while True:
-            nl = data.find(b"\n", start)
-            if nl < 0:
-                break
-            self.lineno += 1
-            line = data[start:nl]
-            if line.strip():
-                self._add(line, pos + start)
-            start = nl + 1
-        self.end = pos + start
-        self.tail_pending = start < len(data)
-
-    def _add(self, line: bytes, offset: int) -> None:
-        fields = fast_fields(line)
-        if fields is None:
-            try:
-                record = json.loads(line)
-                if not isinstance(record, dict):
-                    raise ValueError("not an object")
-            except ValueError as exc:
-                self.notes.append(f"{self.path.name}:{self.lineno}: unreadable line skipped ({str(exc)[:80]})")
-                return
-            repeat = record.get("repeat", 0)
-            fields = (str(record.get("sample_id")), repeat if isinstance(repeat, int) else str(repeat),
-                      record.get("subset"), main_score(record.get("score")) if "score" in record else None,
-                      bool(record.get("error")))
-        sample_id, repeat, subset, score, errored = fields
-        key = (sample_id, repeat)
-        if isinstance(subset, str) and subset not in self.subsets:
-            self.subsets[subset] = None
-        at = self.position.get(key)
-        if at is None:
-            at = self.position[key] = len(self.keys)
-            self.keys.append(key)
-            self.offsets.append(offset)
-            self.lengths.append(len(line))
-            self.scores.append(_NAN)
-            self.errored.append(0)
-        else:  # a later record of the same sample (a resumed run re-asked it): the last one counts
-            self.offsets[at], self.lengths[at] = offset, len(line)
-        self.scores[at] = _NAN if score is None else score
-        self.errored[at] = 1 if errored else 0
-
-    def read(self, i: int, mm: Optional[mmap.mmap]) -> Optional[dict[str, Any]]:
-        if mm is None:
-            return None
-        off = self.offsets[i]
-        try:
-            record = json.loads(mm[off:off + self.lengths[i]])
-        except ValueError as exc:  # indexed by its head and tail, broken in between
-            return {"sample_id": self.keys[i][0], "error": f"unreadable record in {self.path.name}: {exc}"}
-        return record if isinstance(record, dict) else None
+NO_REVIEW, RIGHT, WRONG, UNSCORED, ERRORED = 0, 1, 2, 3, 8
+INLINE_BYTES = 4 << 20
+"""With this little left to read, a request indexes (and searches) itself instead of waiting for the thread."""
+MAX_SEARCHES = 8
+NO, YES, UNDECIDED = 0, 1, 2
 
 
-_STR = rb'"((?:[^"\\]|\\.)*)"'
-_HEAD = re.compile(rb'\{"sample_id":' + _STR + rb',"repeat":(\d+),"subset":' + _STR)
-_ERROR = re.compile(rb',"error":(null|' + _STR + rb')(?:,"timestamp":[-+.\deE]+)?\}\s*$')
-_SCORE = re.compile(rb'"score":\{(?:' + _STR + rb':(-?[\d.eE+-]+|true|false|null))?')
+def _decide(status: str, code: int, reviews_done: bool) -> int:
+    state, errored = code & 7, bool(code & ERRORED)
+    if status == "all":
+        return YES
+    waiting = state == NO_REVIEW and not reviews_done
+    if status == "errored":
+        return YES if errored else UNDECIDED if waiting else NO
+    if status == "unscored":
+        return NO if errored else YES if state == UNSCORED or (state == NO_REVIEW and reviews_done) else \
+            UNDECIDED if waiting else NO
+    wanted = WRONG if status == "wrong" else RIGHT
+    return YES if state == wanted else UNDECIDED if waiting else NO
 
 
-def _text(raw: bytes) -> str:
-    return raw.decode("utf-8") if b"\\" not in raw else json.loads(b'"' + raw + b'"')
+_TABLES = {(s, done): bytes(_decide(s, c, done) for c in range(16))
+           for s in ("all", "wrong", "right", "errored", "unscored") for done in (False, True)}
 
 
-def fast_fields(line: bytes) -> Optional[tuple]:
-    """(sample_id, repeat, subset, main score, errored) of a record as evalscope writes it (key order fixed by
-    its models), without parsing the whole line; ``None`` for any other shape (then the line is parsed)."""
-    head = _HEAD.match(line)
-    if head is None:
-        return None
-    at = line.rfind(b',"error":')
-    tail = _ERROR.match(line, at) if at > 0 else None
-    if tail is None:
-        return None
-    score: Optional[float] = None
-    if b'"score":{' in line:
-        found = _SCORE.search(line, head.end())
-        if found is None:
-            return None
-        value = found.group(2)
-        if value is not None and value != b"null":
-            score = 1.0 if value == b"true" else 0.0 if value == b"false" else float(value)
-    try:
-        return _text(head.group(1)), int(head.group(2)), _text(head.group(3)), score, tail.group(1) != b"null"
-    except ValueError:
-        return None
-
-
-def _open_map(path: Optional[Path]) -> Optional[mmap.mmap]:
-    if path is None:
+def _open_map(index: Optional[FileIndex]) -> Optional[mmap.mmap]:
+    if index is None:
         return None
     try:
-        with open(path, "rb") as f:
+        with open(index.path, "rb") as f:
             if os.fstat(f.fileno()).st_size == 0:
                 return None
             return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
@@ -159,193 +64,337 @@ def _open_map(path: Optional[Path]) -> Optional[mmap.mmap]:
         return None
 
 
-@dataclass
+class _Maps:
+    """The memory maps of the parts a page reads, closed together."""
+
+    def __init__(self, parts: list[Any], wanted: Sequence[int]) -> None:
+        self.maps = {p: (_open_map(parts[p].predictions), _open_map(parts[p].reviews)) for p in set(wanted)}
+
+    def __getitem__(self, p: int) -> tuple:
+        return self.maps[p]
+
+    def __enter__(self) -> "_Maps":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        for pair in self.maps.values():
+            for mm in pair:
+                if mm is not None:
+                    mm.close()
+
+
+class _FairLock:
+    """A lock whose holder can see that someone waits (the indexing thread steps aside between chunks)."""
+
+    def __init__(self) -> None:
+        self._lock, self._count = threading.Lock(), threading.Lock()
+        self.waiters = 0
+
+    def __enter__(self) -> None:
+        with self._count:
+            self.waiters += 1
+        self._lock.acquire()
+        with self._count:
+            self.waiters -= 1
+
+    def __exit__(self, *exc: Any) -> None:
+        self._lock.release()
+
+
 class _Part:
-    """One subset file pair: predictions joined to reviews by (sample_id, repeat)."""
+    """One subset file pair: predictions joined to reviews by (sample_id, repeat), a status code per row."""
 
-    subset: str
-    predictions: Optional[FileIndex]
-    reviews: Optional[FileIndex]
+    def __init__(self, file: SampleFile) -> None:
+        self.subset = file.subset
+        self.predictions = FileIndex(Path(file.predictions)) if file.predictions else None
+        self.reviews = FileIndex(Path(file.reviews)) if file.reviews else None
+        self.lead: FileIndex = self.predictions or self.reviews  # type: ignore[assignment]
+        self.files = [ix for ix in (self.predictions, self.reviews) if ix is not None]
+        self._rejoin()
 
-    def refresh(self) -> None:
-        for index in (self.predictions, self.reviews):
-            if index is not None:
-                index.refresh()
+    def _rejoin(self) -> None:
+        self.joined, self.codes = array("q"), bytearray()
+        self.generations = tuple(ix.generation for ix in self.files)
+        self._update(self.lead, range(len(self.lead.keys)))
+        if self.reviews is not None and self.reviews is not self.lead:
+            self._update(self.reviews, range(len(self.reviews.keys)))
+
+    def look(self) -> int:
+        """Stat the files; the bytes left to index."""
+        for ix in self.files:
+            ix.look()
+        if tuple(ix.generation for ix in self.files) != self.generations:
+            self._rejoin()
+        return self.remaining
 
     @property
-    def lead(self) -> FileIndex:
-        return self.predictions if self.predictions is not None else self.reviews  # type: ignore[return-value]
+    def remaining(self) -> int:
+        return sum(ix.remaining for ix in self.files)
 
-    def review_at(self, i: int) -> Optional[int]:
-        if self.reviews is None:
+    @property
+    def reviews_done(self) -> bool:
+        return self.reviews is None or self.reviews.remaining == 0
+
+    def step(self, max_bytes: int) -> bool:
+        """Index the next chunk of whichever file is behind (the two advance together); ``False``: all read."""
+        todo = [ix for ix in self.files if ix.remaining > 0]
+        if not todo:
+            return False
+        ix = min(todo, key=lambda x: x.fraction)
+        self._update(ix, ix.scan(max_bytes))
+        return True
+
+    def _update(self, ix: FileIndex, rows: Sequence[int]) -> None:
+        lead, rev = self.lead, self.reviews
+        if ix is lead:
+            for i in rows:
+                if i == len(self.codes):
+                    self.codes.append(0)
+                    self.joined.append(-1)
+                r = i if rev is lead else rev.position.get(lead.keys[i], -1) if rev is not None else -1
+                self.joined[i] = r
+                self.codes[i] = self._code(i, r)
+        elif rev is not None:
+            position = lead.position
+            for r in rows:
+                i = position.get(rev.keys[r])
+                if i is not None:
+                    self.joined[i] = r
+                    self.codes[i] = self._code(i, r)
+
+    def _code(self, i: int, r: int) -> int:
+        errored = self.lead.errored[i]
+        if r < 0 or self.reviews is None:
+            return ERRORED if errored else NO_REVIEW
+        errored = errored or self.reviews.errored[r]
+        score = self.reviews.scores[r]
+        state = UNSCORED if math.isnan(score) else RIGHT if score >= 1 else WRONG
+        return state | (ERRORED if errored else 0)
+
+    def subset_rows(self, subset: Optional[str]) -> Optional[Sequence[int]]:
+        n = len(self.lead.keys)
+        if not subset or subset == self.subset:
+            return range(n)
+        sid = self.lead.subsets.get(subset)
+        if sid is None:
             return None
-        if self.lead is self.reviews:
-            return i
-        return self.reviews.position.get(self.lead.keys[i])
+        ids = self.lead.subset_ids
+        return [i for i in range(n) if ids[i] == sid]
+
+    def status_rows(self, status: str, base: Sequence[int]) -> tuple[Sequence[int], bool]:
+        """Rows of ``base`` with that status, and whether some rows cannot be told yet."""
+        if status == "all":
+            return base, False
+        table, codes = _TABLES[(status, self.reviews_done)], self.codes
+        undecided = any(table[c] == UNDECIDED and codes.count(c) for c in range(16))
+        if isinstance(base, range):
+            return [i for i, c in enumerate(codes) if table[c] == YES], undecided
+        return [i for i in base if table[codes[i]] == YES], undecided
 
 
 class BenchmarkSamples:
-    """Every sample of one model on one benchmark (all subsets), with filters and paging."""
+    """Every sample of one model on one benchmark (all subsets), with filters and paging.
 
-    def __init__(self, files: list[SampleFile]) -> None:
-        self.parts = [_Part(f.subset, FileIndex(Path(f.predictions)) if f.predictions else None,
-                            FileIndex(Path(f.reviews)) if f.reviews else None) for f in files]
-        self._lock = threading.Lock()
-        self._cache: OrderedDict[tuple, list[tuple[int, int]]] = OrderedDict()
-        self._signature: tuple = ()
+    ``background``: index big files in a thread and answer pages from what is indexed (``False``: nothing is
+    indexed but by :meth:`work`, for tests). A page waits up to ``wait`` seconds for the index to complete,
+    ``page_wait`` when it already has a full page."""
 
-    def _refresh(self) -> tuple:
-        for part in self.parts:
-            part.refresh()
-        signature = tuple((p.lead.end, p.reviews.end if p.reviews else 0) for p in self.parts)
-        if signature != self._signature:
-            self._cache.clear()
-            self._signature = signature
-        return signature
+    def __init__(self, files: list[SampleFile], background: bool = True, wait: float = 0.6,
+                 page_wait: float = 0.15) -> None:
+        self.parts = [_Part(f) for f in files]
+        self.background, self.wait, self.page_wait = background, wait, page_wait
+        self._lock = _FairLock()
+        self._worker: Optional[threading.Thread] = None
+        self._searches: OrderedDict[str, Search] = OrderedDict()
+        self._final: OrderedDict[tuple, tuple[tuple, list]] = OrderedDict()
+
+    # --- indexing -------------------------------------------------------------------------------------------
+    def _index_step(self, max_bytes: int = CHUNK_BYTES) -> bool:
+        return any(part.step(max_bytes) for part in self.parts)  # any() stops at the first part with work
+
+    def _search_step(self, search: Search) -> bool:
+        for p, part in enumerate(self.parts):
+            with _Maps(self.parts, [p]) as maps:
+                if search.step(p, part, maps[p]):
+                    return True
+        return False
+
+    def work(self, max_bytes: int = CHUNK_BYTES) -> bool:
+        """One step: a chunk of the index, then of the latest searches; ``False`` when nothing was left."""
+        with self._lock:
+            did = self._index_step(max_bytes)
+            if not did and sum(part.look() for part in self.parts):  # the files grew (or were not looked at)
+                did = self._index_step(max_bytes)
+            for search in reversed(self._searches.values()):  # the latest search first
+                if self._search_step(search):
+                    did = True
+                    break
+            return did
+
+    def _run(self) -> None:
+        while True:
+            did = self.work()
+            if self._lock.waiters:  # a request is waiting for the lock: let it in (a Lock is not fair)
+                time.sleep(0.002)
+            if not did:
+                with self._lock:
+                    if not any(part.look() for part in self.parts):
+                        self._worker = None
+                        return
+
+    def _kick(self, search: Optional[Search]) -> None:
+        """Look at the files; index (and search) small ones here, start the thread for big ones."""
+        with self._lock:
+            remaining = sum(part.look() for part in self.parts)
+            if not self.background:
+                return
+            if remaining <= INLINE_BYTES:
+                while self._index_step():
+                    pass
+                size = sum(ix.size for part in self.parts for ix in part.files)
+                if search is not None and size <= INLINE_BYTES:
+                    while self._search_step(search):
+                        pass
+                    return
+            if self._worker is None:
+                self._worker = threading.Thread(target=self._run, name="evalscope-samples-index", daemon=True)
+                self._worker.start()
+
+    def finish(self) -> None:
+        """Index everything now (for callers that need every row, e.g. comparing runs)."""
+        with self._lock:
+            for part in self.parts:
+                part.look()
+            while self._index_step(16 * CHUNK_BYTES):
+                pass
+
+    @property
+    def indexed(self) -> bool:
+        return all(part.remaining == 0 for part in self.parts)
+
+    def scanned(self) -> float:
+        total = sum(ix.size for part in self.parts for ix in part.files)
+        return 1.0 if total == 0 else min(1.0, sum(ix.end for part in self.parts for ix in part.files) / total)
+
+    # --- queries --------------------------------------------------------------------------------------------
+    def _search(self, q: str) -> Optional[Search]:
+        if not q:
+            return None
+        with self._lock:
+            search = self._searches.get(q.casefold())
+            if search is None:
+                search = self._searches[q.casefold()] = Search(q)
+                if len(self._searches) > MAX_SEARCHES:
+                    self._searches.popitem(last=False)
+            self._searches.move_to_end(q.casefold())
+            return search
+
+    def _matches(self, query: SampleQuery, search: Optional[Search]) -> tuple[list[tuple[int, Sequence[int]]], bool]:
+        """(part, rows) in order, and whether that is final (every file indexed, every row decided)."""
+        key = (query.subset, query.status, query.q.casefold())
+        signature = tuple((ix.generation, ix.end, ix.rewrites) for part in self.parts for ix in part.files)
+        cached = self._final.get(key)
+        if cached is not None and cached[0] == signature:
+            return cached[1], True
+        final, out = self.indexed, []
+        for p, part in enumerate(self.parts):
+            base = part.subset_rows(query.subset)
+            if base is None:
+                continue
+            rows, undecided = part.status_rows(query.status, base)
+            final = final and not undecided
+            if search is not None:
+                rows, decided = self._searched(search, p, part, rows)
+                final = final and decided
+            out.append((p, rows))
+        if final:
+            self._final[key] = (signature, out)
+            if len(self._final) > 32:
+                self._final.popitem(last=False)
+        return out, final
+
+    @staticmethod
+    def _searched(search: Search, p: int, part: _Part, rows: Sequence[int]) -> tuple[list[int], bool]:
+        matched, decided = search.rows(p, part)
+        allowed = rows if isinstance(rows, range) else set(rows)
+        return sorted(i for i in matched if i in allowed), decided
+
+    def _row(self, p: int, i: int, maps: tuple, index: int = 0) -> SampleRow:
+        part = self.parts[p]
+        prediction = part.predictions.read(i, maps[0]) if part.predictions is not None else None
+        r = part.joined[i]
+        review = part.reviews.read(r, maps[1]) if (r >= 0 and part.reviews is not None) else None
+        row = build_row(index, prediction, review)
+        if r < 0 and not part.reviews_done:
+            row.pending = True
+        return row
 
     def subsets(self) -> list[str]:
         names: dict[str, None] = {}
         for part in self.parts:
-            names.update(part.lead.subsets or {part.subset: None})
+            names.update(dict.fromkeys(n for n in part.lead.subsets if n) or {part.subset: None})
         return list(names)
 
     def notes(self) -> list[str]:
-        notes = [n for p in self.parts for i in (p.predictions, p.reviews) if i is not None for n in i.notes]
-        notes += [f"{i.path.name}: its last line is incomplete (still being written, or cut off by a kill)"
-                  for p in self.parts for i in (p.predictions, p.reviews) if i is not None and i.tail_pending]
+        notes = [n for p in self.parts for ix in p.files for n in ix.notes]
+        notes += [f"{ix.path.name}: its last line is incomplete (still being written, or cut off by a kill)"
+                  for p in self.parts for ix in p.files if ix.tail_pending]
         return notes
 
-    def _flags(self, part: _Part, i: int) -> tuple[Optional[float], bool]:
-        lead_errored = bool(part.lead.errored[i])
-        r = part.review_at(i)
-        if r is None:
-            return None, lead_errored
-        value = part.reviews.scores[r]  # type: ignore[union-attr]
-        return (None if math.isnan(value) else value), lead_errored or bool(part.reviews.errored[r])  # type: ignore
-
-    def _matches(self, query: SampleQuery) -> list[tuple[int, int]]:
-        key = (query.subset, query.status, query.q.casefold())
-        cached = self._cache.get(key)
-        if cached is not None:
-            self._cache.move_to_end(key)
-            return cached
-        out = []
-        for p, part in enumerate(self.parts):
-            if query.subset and query.subset != part.subset and query.subset not in part.lead.subsets:
-                continue
-            for i in range(len(part.lead.keys)):
-                if query.status != "all":
-                    score, errored = self._flags(part, i)
-                    if not _status_ok(query.status, score, errored):
-                        continue
-                out.append((p, i))
-        if query.q:
-            out = self._search(out, query.q.casefold())
-        self._cache[key] = out
-        if len(self._cache) > 32:
-            self._cache.popitem(last=False)
-        return out
-
-    def _search(self, candidates: list[tuple[int, int]], needle: str) -> list[tuple[int, int]]:
-        raw = needle.encode("utf-8") if needle.isascii() and not any(c in needle for c in '"\\') else None
-        maps = [(_open_map(p.predictions.path if p.predictions else None),
-                 _open_map(p.reviews.path if p.reviews else None)) for p in self.parts]
-        try:
-            hits = [self._raw_hits(part, pair, raw) for part, pair in zip(self.parts, maps)] if raw else None
-            return [(p, i) for p, i in candidates
-                    if (hits is None or i in hits[p]) and needle in searchable(self._row(p, i, maps[p]))]
-        finally:
-            for pair in maps:
-                for mm in pair:
-                    if mm is not None:
-                        mm.close()
-
-    def _raw_hits(self, part: _Part, maps: tuple, raw: bytes) -> set[int]:
-        """Rows whose raw lines contain ``raw`` (ASCII, any case): one C-speed scan of each file."""
-        hits: set[int] = set()
-        for index, mm in ((part.predictions, maps[0]), (part.reviews, maps[1])):
-            if index is None or mm is None:
-                continue
-            rows = _lines_containing(index, mm, raw)
-            if index is part.lead:
-                hits |= rows
-            else:
-                hits |= {part.lead.position[index.keys[r]] for r in rows if index.keys[r] in part.lead.position}
-        return hits
-
-    def _row(self, p: int, i: int, maps: tuple, index: int = 0) -> SampleRow:
-        part = self.parts[p]
-        pm, rm = maps
-        prediction = part.predictions.read(i, pm) if part.predictions is not None else None
-        r = part.review_at(i)
-        review = part.reviews.read(r, rm) if (r is not None and part.reviews is not None) else None
-        return build_row(index, prediction, review)
-
-    def page(self, query: SampleQuery) -> SamplePage:
+    def _page_now(self, query: SampleQuery, search: Optional[Search]) -> SamplePage:
         with self._lock:
-            self._refresh()
-            matches = self._matches(query)
-            chosen = matches[query.offset:query.offset + query.limit]
-            maps = {p: (_open_map(self.parts[p].predictions.path if self.parts[p].predictions else None),
-                        _open_map(self.parts[p].reviews.path if self.parts[p].reviews else None))
-                    for p in {p for p, _ in chosen}}
-            try:
+            matches, final = self._matches(query, search)
+            chosen, skip = [], query.offset
+            for p, rows in matches:
+                if skip >= len(rows):
+                    skip -= len(rows)
+                    continue
+                take = rows[skip:skip + query.limit - len(chosen)]
+                chosen += [(p, i) for i in take]
+                skip = 0
+                if len(chosen) >= query.limit:
+                    break
+            with _Maps(self.parts, [p for p, _ in chosen]) as maps:
                 rows = [self._row(p, i, maps[p], query.offset + n) for n, (p, i) in enumerate(chosen)]
-            finally:
-                for pair in maps.values():
-                    for mm in pair:
-                        if mm is not None:
-                            mm.close()
-            return SamplePage(total=len(matches), rows=rows, subsets=self.subsets(), notes=self.notes())
+            return SamplePage(total=sum(len(r) for _, r in matches), rows=rows, subsets=self.subsets(),
+                              notes=self.notes(), complete=final, scanned=self.scanned())
 
+    def page(self, query: SampleQuery, wait: Optional[float] = None) -> SamplePage:
+        """The page; waits up to ``wait`` (default: the instance's) for the index to complete first."""
+        started, wait = time.monotonic(), self.wait if wait is None else wait
+        search = self._search(query.q)
+        self._kick(search)
+        while True:
+            result = self._page_now(query, search)
+            waited = time.monotonic() - started
+            if result.complete or not self.background or waited >= wait or \
+                    (waited >= min(wait, self.page_wait) and len(result.rows) == query.limit):
+                return result
+            time.sleep(0.04)
+
+    # --- comparing runs -------------------------------------------------------------------------------------
     def outcomes(self) -> dict[tuple[str, str, Any], tuple[Optional[float], bool]]:
-        """(subset, sample_id, repeat) -> (main score, errored), for comparing runs."""
+        """(subset, sample_id, repeat) -> (main score, errored), for comparing runs (indexes every file first)."""
+        self.finish()
         with self._lock:
-            self._refresh()
             out = {}
             for part in self.parts:
                 for i, (sample_id, repeat) in enumerate(part.lead.keys):
-                    out[(part.subset, sample_id, repeat)] = self._flags(part, i)
+                    code, r = part.codes[i], part.joined[i]
+                    score = part.reviews.scores[r] if r >= 0 and part.reviews is not None else math.nan
+                    out[(part.subset, sample_id, repeat)] = (None if math.isnan(score) else score,
+                                                            bool(code & ERRORED))
             return out
 
     def rows_by_key(self, keys: list[tuple[str, str, Any]]) -> dict[tuple[str, str, Any], SampleRow]:
         wanted = set(keys)
+        self.finish()
         out = {}
         with self._lock:
             for p, part in enumerate(self.parts):
                 hits = [(i, k) for i, k in enumerate(part.lead.keys) if (part.subset, *k) in wanted]
-                if not hits:
-                    continue
-                maps = (_open_map(part.predictions.path if part.predictions else None),
-                        _open_map(part.reviews.path if part.reviews else None))
-                try:
-                    for i, k in hits:
-                        out[(part.subset, *k)] = self._row(p, i, maps, i)
-                finally:
-                    for mm in maps:
-                        if mm is not None:
-                            mm.close()
+                if hits:
+                    with _Maps(self.parts, [p]) as maps:
+                        for i, k in hits:
+                            out[(part.subset, *k)] = self._row(p, i, maps[p], i)
         return out
-
-
-def _lines_containing(index: FileIndex, mm: mmap.mmap, raw: bytes) -> set[int]:
-    order = sorted(range(len(index.offsets)), key=index.offsets.__getitem__)
-    starts = [index.offsets[i] for i in order]
-    found: set[int] = set()
-    for match in re.finditer(re.escape(raw), mm, re.IGNORECASE):
-        k = bisect.bisect_right(starts, match.start()) - 1
-        if k >= 0:
-            i = order[k]
-            if match.start() < index.offsets[i] + index.lengths[i]:
-                found.add(i)
-    return found
-
-
-def _status_ok(status: str, score: Optional[float], errored: bool) -> bool:
-    if status == "errored":
-        return errored
-    if status == "unscored":
-        return score is None and not errored
-    if status == "wrong":
-        return score is not None and score < 1
-    return score is not None and score >= 1  # right
