@@ -297,6 +297,9 @@ class PerfArgs(BaseModel):
             raise ValueError("min_prompt_length is larger than max_prompt_length")
         if self.api == "custom" and not self.api_plugin:
             raise ValueError("--api custom needs --api-plugin module:Class")
+        if self.api.startswith("local_") and "url" in self.model_fields_set:
+            raise ValueError(f"--url is not used with --api {self.api}: the target is the server it starts (its "
+                             "port: --port)")
         if not self.api.startswith("local_") and (self.port is not None or self.model_args):
             raise ValueError(f"--{'port' if self.port is not None else 'model-args'} is for a server perf starts "
                              f"(--api local_vllm), not --api {self.api}")

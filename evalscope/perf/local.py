@@ -2,9 +2,9 @@
 
 The server is the registry's ``server:<server>`` (``vllm``: ``pip install ./adapters/vllm``), serving
 ``--model`` under that same name (as EvalScope does) on ``--port`` or a free loopback port, with
-``--model-args`` as ``--eval-type <server>`` takes them, its log in the sweep's folder. Requests are
-the OpenAI-compatible ones (chat or completions, as ``--url``'s path says); the server is stopped after
-the sweep, whatever happens.
+``--model-args`` as ``--eval-type <server>`` takes them, its log in the sweep's folder. Requests go to its
+``/v1/chat/completions`` (``/v1/completions`` for ``speed_benchmark``, as EvalScope); the server is stopped
+after the sweep, whatever happens.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def local_server(args: "PerfArgs", out_dir: Path) -> Iterator["PerfArgs"]:
     check_args(factory, name, args.model_args)
     server = launch(factory, args.model, args.model, dict(args.model_args), out_dir / factory.log_name, args.port)
     try:
-        endpoint = "chat/completions" if args.is_chat else "completions"
+        endpoint = "completions" if args.dataset.startswith("speed_benchmark") else "chat/completions"  # EvalScope's
         url = f"{server.base_url}/{endpoint}"
         logger.info("--api %s: measuring %s (model %s, log %s)", args.api, url, server.served_name, server.log_path)
         yield args.model_copy(update={"url": url, "model": server.served_name})

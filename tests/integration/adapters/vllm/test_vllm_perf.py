@@ -42,12 +42,14 @@ def test_perf_measures_the_launched_server(fake_vllm):
     assert wait_gone(int((fake_vllm / "child.pid").read_text()))
 
 
-def test_perf_on_a_given_port(fake_vllm):
+def test_perf_on_a_given_port_and_speed_benchmark_on_completions(fake_vllm):
     port = free_port()
-    done = perf(fake_vllm / "out", "--number", "2", "--port", str(port))
+    done = perf(fake_vllm / "out", "--number", "2", "--port", str(port), "--dataset", "speed_benchmark")
     assert done.returncode == 0, done.stderr[-3000:]
     argv = json.loads((fake_vllm / "argv.json").read_text())
     assert argv[argv.index("--port") + 1] == str(port)
+    (run,) = (fake_vllm / "out" / "sweep").glob("parallel_*")
+    assert json.loads((run / "benchmark_args.json").read_text())["url"] == f"http://127.0.0.1:{port}/v1/completions"
     assert wait_gone(int((fake_vllm / "child.pid").read_text()))
 
 
@@ -62,6 +64,7 @@ def test_a_server_that_dies_at_start_fails_perf_with_its_log(fake_vllm, monkeypa
     (["--model-args", '{"max_model_lenn": 1}'], "max_model_lenn"),
     (["--api", "openai", "--url", "http://127.0.0.1:9/v1", "--port", "8000"], "--port is for a server perf starts"),
     (["--api", "local_vlm"], "unknown server 'vlm'"),
+    (["--url", "http://127.0.0.1:8000/v1"], "--url is not used with --api local_vllm"),
 ])
 def test_perf_mistakes_fail_before_anything_starts(fake_vllm, args, message):
     done = perf(fake_vllm / "out", "--number", "2", *args)
