@@ -4,7 +4,8 @@
 - ``run_native``: VLMEvalKit's own run on it (``evalscope_vlmevalkit.harness``, the only module that
   imports ``vlmeval``);
 - ``to_reports``: its files -> Reports (``evalscope_vlmevalkit.results``). A dataset without a real
-  score fails the job, after the reports of the datasets that did score are written.
+  score fails the job, after the reports of the datasets that did score are written. ``mode: infer``
+  gives Reports without metrics (the answers are in ``predictions/``; their ``execution`` counts them).
 """
 
 from __future__ import annotations
@@ -48,10 +49,8 @@ class VLMEvalKitBackend:
         run_root = Path(work_dir).parents[1]
         for model in models:
             for dataset in native_config["data"]:
-                write_samples(run_root, out, model, dataset)
-        reports, errors = read_reports(out, models, native_config["data"], NAME)
-        if native_config.get("mode") == "infer":
-            return reports  # answers only: there is nothing to score
+                write_samples(run_root, out, model, dataset, reviews=native_config.get("mode") != "infer")
+        reports, errors = read_reports(out, models, native_config["data"], NAME, native_config.get("mode", "all"))
         if errors:
             run_dir = RunDir(run_root)
             for report in reports:  # the datasets that did score keep their reports

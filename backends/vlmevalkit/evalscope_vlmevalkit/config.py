@@ -66,10 +66,13 @@ class APIModel(_Strict):
     @field_validator("api_base")
     @classmethod
     def _endpoint(cls, v: str) -> str:
-        v = v.strip().rstrip("/")
-        if not v.startswith(("http://", "https://")):
-            raise ValueError("api_base must be an http(s) URL, e.g. http://127.0.0.1:8000/v1/chat/completions")
-        return v if v.endswith("/chat/completions") else v + "/chat/completions"
+        from evalscope.wire.urls import check_api_url, endpoint_url, shown_url
+
+        url, kind = endpoint_url(check_api_url(v))
+        if kind != "chat":
+            raise ValueError(f"{shown_url(url)!r} is a plain completions endpoint; VLMEvalKit's CustomAPIModel "
+                             "sends chat messages with images: give the .../v1 base or .../v1/chat/completions")
+        return url
 
     @property
     def report_name(self) -> str:

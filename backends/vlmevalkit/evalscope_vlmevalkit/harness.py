@@ -44,12 +44,18 @@ def stage_data(native: dict[str, Any]) -> dict[str, Path]:
                 target.unlink()
             target.symlink_to(source.resolve())
         if not target.exists():
-            missing.append(f"{name} (looked for {source or target})")
+            missing.append(name)
         staged[name] = target
     if missing:
+        from evalscope_vlmevalkit.sources import dataset_urls, where_from
+
+        urls = dataset_urls()
         raise UsageError(
-            "VLMEvalKit: no local TSV for " + "; ".join(missing) + ". VLMEvalKit's datasets are TSV files "
-            "(images inline as base64) listed in its DATASET_URL tables; the hub is unreachable from here, so "
+            "VLMEvalKit: no local TSV for " + "; ".join(
+                f"{name} (looked for {data_dir / (name + '.tsv') if data_dir else lmu / (name + '.tsv')}; "
+                f"{where_from(name, urls)})" for name in missing)
+            + ". VLMEvalKit's datasets are TSV files (images inline as base64); this backend reads them "
+            "from disk and never lets VLMEvalKit download one (offline its download fails and still exits 0): "
             "put <name>.tsv in eval_config 'data_dir' (or --dataset-dir, or $LMUData)")
     return staged
 

@@ -11,7 +11,8 @@ dataset it leaves, in ``<work_dir>/<model>/``:
   on a **0-1** scale. Reports are always 0-1.
 
 A dataset whose predictions are all VLMEvalKit's failure text, or that has no score file, is a
-failure (``RunFailed`` naming the dataset), never a score of 0.
+failure (``RunFailed`` naming the dataset), never a score of 0. With ``mode: infer`` (answers only)
+each dataset's Report has no metric, and its ``execution`` counts the answers.
 """
 
 from __future__ import annotations
@@ -147,14 +148,47 @@ def dataset_report(work_dir: Path, model: str, dataset: str, backend: str = "VLM
     )
 
 
-def read_reports(work_dir: Path, models: list[str], datasets: list[str],
-                 backend: str = "VLMEvalKit") -> tuple[list[Report], list[str]]:
-    """Reports of every (model, dataset) that has a real score, and the errors of the others."""
+def infer_report(work_dir: Path, model: str, dataset: str, backend: str = "VLMEvalKit") -> Report:
+    """``mode: infer``: a Report without metrics (nothing was scored, by request) whose ``execution``
+    counts the answers; ``RunFailed`` when the dataset has no predictions or every answer failed."""
+    preds = pred_path(work_dir, model, dataset)
+    if not preds.exists():
+        raise RunFailed(f"VLMEvalKit: {dataset}: no predictions ({preds}); the dataset did not run"
+                        + status_reason(work_dir, model, dataset))
+    rows = read_table(preds, "\t")
+    total, failed, per_category = count_predictions(rows)
+    if total == 0 or failed == total:
+        raise RunFailed(f"VLMEvalKit: {dataset}: every one of the {total} answers failed "
+                        f"({FAIL_MSG!r}); is the server up and reachable (proxy settings)?")
+    failed_in: dict[str, int] = {}
+    for r in rows:
+        if (r.get("prediction") or "").strip().startswith(FAIL_MSG):
+            cat = (r.get("category") or "").strip() or "default"
+            failed_in[cat] = failed_in.get(cat, 0) + 1
+    counts = per_category or {"default": total}
+    execution = ExecutionSummary(
+        requested=total, succeeded=total - failed, errored=failed,
+        subsets={c: ExecutionSubset(requested=n, succeeded=n - failed_in.get(c, 0), errored=failed_in.get(c, 0))
+                 for c, n in counts.items()},
+    )
+    return Report(
+        name=f"{model}@{dataset}", model_name=model, dataset_name=dataset, dataset_pretty_name=dataset,
+        backend=backend, metrics=[], execution=execution,
+        extra={"tool": "VLMEvalKit", "mode": "infer", "answered": total - failed, "failed_answers": failed,
+               "raw": {"predictions": str(preds)}},
+    )
+
+
+def read_reports(work_dir: Path, models: list[str], datasets: list[str], backend: str = "VLMEvalKit",
+                 mode: str = "all") -> tuple[list[Report], list[str]]:
+    """Reports of every (model, dataset) that has a real score (``mode: infer``: real answers), and
+    the errors of the others."""
+    build = infer_report if mode == "infer" else dataset_report
     reports, errors = [], []
     for model in models:
         for dataset in datasets:
             try:
-                reports.append(dataset_report(work_dir, model, dataset, backend))
+                reports.append(build(work_dir, model, dataset, backend))
             except RunFailed as exc:
                 errors.append(str(exc))
     return reports, errors

@@ -67,8 +67,8 @@ def _targets(text: str) -> Any:
     return text
 
 
-def write_samples(run_root: Path, work_dir: Path, model: str, dataset: str) -> int:
-    """Write the predictions and reviews of one dataset; the number of samples written."""
+def write_samples(run_root: Path, work_dir: Path, model: str, dataset: str, reviews: bool = True) -> int:
+    """Write the predictions (and with ``reviews`` the reviews) of one dataset; the number of samples."""
     from evalscope.api.messages import ChatMessage
     from evalscope.api.model import ModelOutput
     from evalscope.native.records import JsonlAppender, PredictionRecord, ReviewRecord, stable_hash
@@ -87,7 +87,8 @@ def write_samples(run_root: Path, work_dir: Path, model: str, dataset: str) -> i
         subset = (row.get("category") or "").strip() or "default"
         if subset not in files:
             files[subset] = (JsonlAppender(run_dir.prediction_file(model, dataset, subset), truncate=True),
-                             JsonlAppender(run_dir.review_file(model, dataset, subset), truncate=True))
+                             JsonlAppender(run_dir.review_file(model, dataset, subset), truncate=True)
+                             if reviews else None)
         sample_id = str(row.get("index", count))
         question = row.get("question", "")
         prediction = row.get("prediction", "")
@@ -98,6 +99,9 @@ def write_samples(run_root: Path, work_dir: Path, model: str, dataset: str) -> i
             sample_id=sample_id, subset=subset, model=model, input_hash=stable_hash([question]),
             messages=messages, target=target, output=None if failed else ModelOutput(content=prediction),
             error=prediction if failed else None))
+        count += 1
+        if files[subset][1] is None:
+            continue
         detail = scored.get(row.get("index"), {})
         score = None if failed else sample_score(detail, dataset)
         files[subset][1].append(ReviewRecord(
@@ -107,8 +111,8 @@ def write_samples(run_root: Path, work_dir: Path, model: str, dataset: str) -> i
             explanation=detail.get("log") or None,
             score_metadata={"scorer": "VLMEvalKit", "file": details.name if details else None},
             error="the answer failed" if failed else (None if score is not None else "VLMEvalKit left no score")))
-        count += 1
     for pred_file, review_file in files.values():
         pred_file.close()
-        review_file.close()
+        if review_file is not None:
+            review_file.close()
     return count

@@ -37,6 +37,21 @@ def spec_model(spec: "APIModelSpec") -> dict[str, Any]:
     return entry
 
 
+LOCAL_ENGINES = ("llm_ckpt",)
+"""The ``--eval-type`` values VLMEvalKit can take for a local model: it loads the model itself."""
+
+
+def local_model(spec: "LocalModelSpec") -> dict[str, Any]:
+    """The local-form entry of ``--model <path or hub id>``: VLMEvalKit's model key is ``--model-id``,
+    else the path's last part (``Qwen/Qwen2-VL-2B-Instruct`` -> ``Qwen2-VL-2B-Instruct``, a key of
+    its ``supported_VLM``); ``--model-args`` go to the model's constructor."""
+    if spec.engine not in LOCAL_ENGINES:
+        raise ConfigError(f"VLMEvalKit: --eval-type {spec.engine} is not supported for a local model: VLMEvalKit "
+                          "loads it itself; serve it (e.g. vllm serve) and give --api-url instead")
+    key = spec.name if spec.name != spec.path else spec.path.rstrip("/").rsplit("/", 1)[-1]
+    return {"name": key, "model_path": spec.path, **spec.engine_args}
+
+
 def merged_config(task: "TaskConfig", spec: Optional["APIModelSpec | LocalModelSpec"]) -> VLMEvalConfig:
     """``eval_config`` with the unified flags filling what it leaves out."""
     from evalscope.backend.model_spec import APIModelSpec
@@ -46,7 +61,7 @@ def merged_config(task: "TaskConfig", spec: Optional["APIModelSpec | LocalModelS
         if isinstance(spec, APIModelSpec):
             raw["model"] = [spec_model(spec)]
         elif spec is not None:
-            raw["model"] = [{"name": spec.name, "model_path": spec.path, **spec.engine_args}]
+            raw["model"] = [local_model(spec)]
     if not raw.get("data") and task.datasets:
         raw["data"] = list(task.datasets)
     if raw.get("limit") is None and task.limit is not None:

@@ -69,7 +69,10 @@ def test_local_form_keeps_constructor_kwargs():
     ({**CONFIG, "mode": "eval"}, "mode"),
     ({**CONFIG, "work_dir": "../elsewhere"}, "inside the run directory"),
     ({**CONFIG, "work_dir": "/abs"}, "inside the run directory"),
-    ({**CONFIG, "model": [{**API, "api_base": "127.0.0.1:8000"}]}, "http(s) URL"),
+    ({**CONFIG, "model": [{**API, "api_base": "127.0.0.1:8000"}]}, "has no scheme"),
+    ({**CONFIG, "model": [{**API, "api_base": "ftp://127.0.0.1:8000/v1"}]}, "must be http or https"),
+    ({**CONFIG, "model": [{**API, "api_base": "http://127.0.0.1:0/v1"}]}, "port"),
+    ({**CONFIG, "model": [{**API, "api_base": "http://127.0.0.1:8000/v1/completions"}]}, "plain completions"),
     ({**CONFIG, "limit": -1}, "limit"),
 ])
 def test_bad_config_is_one_clear_error(data, expected):
@@ -82,6 +85,11 @@ def test_bad_config_is_one_clear_error(data, expected):
 def test_api_base_given_as_v1_is_completed():
     cfg = parse({**CONFIG, "model": [{**API, "api_base": "http://127.0.0.1:8000/v1/"}]})
     assert cfg.model[0].api_base == "http://127.0.0.1:8000/v1/chat/completions"
+
+
+def test_api_base_keeps_its_query_after_the_path():
+    cfg = parse({**CONFIG, "model": [{**API, "api_base": " http://127.0.0.1:8000/v1?api-version=2 "}]})
+    assert cfg.model[0].api_base == "http://127.0.0.1:8000/v1/chat/completions?api-version=2"
 
 
 def test_native_config_from_eval_config(tmp_path):
@@ -160,3 +168,58 @@ def test_shipped_config_is_valid(tmp_path):
     native = translate(TaskConfig(eval_backend="VLMEvalKit", eval_config=str(path)), tmp_path)
     assert native["data"] == ["DocVQA_VAL", "RealWorldQA"]
     assert native["models"][0]["kwargs"]["api_base"] == "http://127.0.0.1:8000/v1/chat/completions"
+
+
+def test_unified_local_model_becomes_the_local_form(tmp_path):
+    """``--model Qwen/Qwen2-VL-2B-Instruct`` without --api-url: VLMEvalKit's key is the path's last part
+    (or --model-id), the path its model_path, --model-args its constructor kwargs."""
+    task = TaskConfig(model="Qwen/Qwen2-VL-2B-Instruct", eval_backend="VLMEvalKit", datasets=["RealWorldQA"],
+                      model_args={"max_new_tokens": 16})
+    (model,) = translate(task, tmp_path)["models"]
+    assert model == {"name": "Qwen2-VL-2B-Instruct", "kind": "local", "class": "Qwen2-VL-2B-Instruct",
+                     "kwargs": {"model_path": "Qwen/Qwen2-VL-2B-Instruct", "max_new_tokens": 16}}
+    named = TaskConfig(model="/models/qwen2vl/", model_id="Qwen2-VL-7B-Instruct", eval_backend="VLMEvalKit",
+                       datasets=["RealWorldQA"])
+    assert translate(named, tmp_path)["models"][0]["class"] == "Qwen2-VL-7B-Instruct"
+
+
+def test_local_model_on_another_engine_is_refused(tmp_path):
+    task = TaskConfig(model="/models/qwen2vl", eval_type="vllm", eval_backend="VLMEvalKit", datasets=["RealWorldQA"])
+    with pytest.raises(ConfigError, match="--eval-type vllm is not supported"):
+        translate(task, tmp_path)
+
+
+def test_dataset_urls_are_read_from_vlmevalkit_source_text(tmp_path):
+    from evalscope_vlmevalkit.sources import dataset_urls, url_table, where_from
+
+    module = tmp_path / "vlmeval" / "dataset" / "image_vqa.py"
+    module.parent.mkdir(parents=True)
+    module.write_text("class ImageVQADataset:\n    DATASET_URL = {\n"
+                      "        'DocVQA_VAL': 'https://opencompass.openxlab.space/utils/VLMEval/DocVQA_VAL.tsv',\n"
+                      "        \"ChartQA_TEST\": \"https://example.org/ChartQA_TEST.tsv\",\n    }\n"
+                      "    DATASET_MD5 = {'DocVQA_VAL': 'd5ee77e1926ff10690d469c56b73eabf'}\n")
+    assert url_table(module.read_text()) == {
+        "DocVQA_VAL": "https://opencompass.openxlab.space/utils/VLMEval/DocVQA_VAL.tsv",
+        "ChartQA_TEST": "https://example.org/ChartQA_TEST.tsv"}
+    urls = dataset_urls(tmp_path / "vlmeval")
+    assert where_from("ChartQA_TEST", urls) == "VLMEvalKit downloads it from https://example.org/ChartQA_TEST.tsv"
+    assert "did you mean DocVQA_VAL" in where_from("DocVQA_VALL", urls)
+    assert where_from("Nothing", urls) == "VLMEvalKit lists no download for 'Nothing'"
+
+
+def test_missing_tsv_names_dataset_path_and_source(tmp_path, monkeypatch):
+    from evalscope_vlmevalkit import harness, sources
+
+    from evalscope.errors import UsageError
+
+    monkeypatch.setattr(sources, "dataset_urls", lambda: {"ChartQA_TEST": "https://example.org/ChartQA_TEST.tsv"})
+    (tmp_path / "tsv").mkdir()
+    (tmp_path / "tsv" / "DocVQA_VAL.tsv").write_text("index\timage\n", encoding="utf-8")
+    native = {"data": ["DocVQA_VAL", "ChartQA_TEST"], "data_dir": str(tmp_path / "tsv"),
+              "lmudata": str(tmp_path / "LMUData")}
+    with pytest.raises(UsageError) as info:
+        harness.stage_data(native)
+    text = str(info.value)
+    assert f"ChartQA_TEST (looked for {tmp_path / 'tsv' / 'ChartQA_TEST.tsv'}; VLMEvalKit downloads it from " \
+           "https://example.org/ChartQA_TEST.tsv)" in text
+    assert "DocVQA_VAL" not in text

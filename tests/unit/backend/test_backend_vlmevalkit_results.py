@@ -140,3 +140,36 @@ def test_mcq_hits_become_reviews_per_category(tmp_path):
     write_samples(tmp_path / "run", tmp_path / "out", "qwen", "RealWorldQA")
     driving = (tmp_path / "run" / "reviews" / "qwen" / "RealWorldQA_driving.jsonl").read_text().splitlines()
     assert [json.loads(line)["score"]["acc"] for line in driving] == [1.0, 0.0, 1.0]
+
+
+def test_infer_mode_gives_unscored_reports_counting_the_answers(tmp_path):
+    """``mode: infer``: answers only. Each dataset gets a Report without metrics whose execution counts
+    the answers (a failed answer is errored); predictions are written, reviews are not."""
+    from evalscope_vlmevalkit.backend import VLMEvalKitBackend
+
+    work = tmp_path / "run" / "backends" / "VLMEvalKit"
+    out = work / "outputs"
+    docvqa(out, ["INV-1", "649.92", FAIL], acc=())
+    realworldqa(out)
+    (out / "qwen" / "qwen_RealWorldQA_acc.csv").unlink()
+    native = {"models": [{"name": "qwen"}], "data": ["DocVQA_VAL", "RealWorldQA"], "work_dir": str(out),
+              "mode": "infer"}
+    reports = VLMEvalKitBackend().to_reports(native, work, "qwen")
+    doc, rwq = reports
+    assert doc.metrics == [] and doc.score is None and doc.extra["mode"] == "infer"
+    assert (doc.execution.requested, doc.execution.succeeded, doc.execution.errored) == (3, 2, 1)
+    assert {k: v.requested for k, v in rwq.execution.subsets.items()} == {"driving": 3, "indoor": 1}
+    run = tmp_path / "run"
+    assert len((run / "predictions" / "qwen" / "DocVQA_VAL_default.jsonl").read_text().splitlines()) == 3
+    assert not (run / "reviews").exists()
+
+
+def test_infer_mode_with_every_answer_failed_is_a_failure(tmp_path):
+    from evalscope_vlmevalkit.backend import VLMEvalKitBackend
+
+    work = tmp_path / "run" / "backends" / "VLMEvalKit"
+    docvqa(work / "outputs", [FAIL, FAIL], acc=())
+    native = {"models": [{"name": "qwen"}], "data": ["DocVQA_VAL"], "work_dir": str(work / "outputs"),
+              "mode": "infer"}
+    with pytest.raises(RunFailed, match="every one of the 2 answers failed"):
+        VLMEvalKitBackend().to_reports(native, work, "qwen")
