@@ -1,14 +1,17 @@
 """The viewer's speed: a 100,000-sample run and 200 small runs, served by `evalscope app` in a subprocess.
 
-Prints the HTTP latency of the runs list (200 runs), of samples pages of the big run (cold: the first request
-builds the offset index; warm: first, middle and last page; the `wrong` filter; a full-text search, cold and
-cached), the first contentful paint of those pages in headless Chromium when /usr/bin/chromium and playwright
-are there, and the app's RSS. Run: .venv/bin/python bench/app_samples.py [--samples 100000] [--runs 200]
+First, in headless Chromium (when /usr/bin/chromium and playwright are there) against a fresh app: the first
+contentful paint of the runs list, then of the big run's samples page while its index is cold (answered from
+what is indexed so far), and of later pages. Then, against another fresh app, the HTTP latency of the runs list
+right at start-up, of the cold samples page, how long the background index takes, warm pages, the `wrong`
+filter, full-text searches (first request, time until complete, cached), and the app's RSS along the way.
+Run: .venv/bin/python bench/app_samples.py [--samples 100000] [--runs 200]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -50,36 +53,64 @@ def make_run(root: Path, name: str, n: int, bench: str = "big_bench") -> Path:
     return run
 
 
-def get(url: str) -> tuple[float, int]:
+def get(url: str) -> tuple[float, int, bytes]:
     started = time.perf_counter()
     with urllib.request.urlopen(url, timeout=120) as resp:
-        size = len(resp.read())
-    return time.perf_counter() - started, size
+        body = resp.read()
+    return time.perf_counter() - started, len(body), body
 
 
-def first_paint(urls: list[tuple[str, str]]) -> None:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        print("first paint: skipped (playwright is not installed)")
-        return
-    if not Path("/usr/bin/chromium").exists():
-        print("first paint: skipped (/usr/bin/chromium is missing)")
-        return
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
+def until_complete(url: str, limit_s: float = 300) -> float:
+    """Seconds until the JSON page at ``url`` says complete (polled every 50 ms)."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < limit_s:
+        _, _, body = get(url)
+        if json.loads(body)["complete"]:
+            return time.perf_counter() - started
+        time.sleep(0.05)
+    return float("nan")
+
+
+class Browser:
+    """Headless Chromium (Debian's, driven by Playwright); ``None`` from :meth:`open` when either is missing."""
+
+    @staticmethod
+    def open():
+        try:
+            from playwright.sync_api import sync_playwright
+        except ImportError:
+            print("first paint: skipped (playwright is not installed)")
+            return None
+        if not Path("/usr/bin/chromium").exists():
+            print("first paint: skipped (/usr/bin/chromium is missing)")
+            return None
+        return sync_playwright().start()
+
+    def __init__(self, playwright, base: str) -> None:
+        self.p = playwright
+        self.browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=[
             "--headless", "--no-sandbox", "--disable-gpu", "--proxy-server=http://127.0.0.1:9"])
-        for label, url in urls:
-            page = browser.new_page()  # a fresh page each: paint entries belong to a page's first document
-            started = time.perf_counter()
-            page.goto(url)
-            load_ms = 1000 * (time.perf_counter() - started)
-            page.wait_for_timeout(200)
-            fcp = page.evaluate("performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? null")
-            shown = "n/a" if fcp is None else f"{fcp:.0f}"
-            print(f"first contentful paint  {label:<34} {shown:>8} ms  (load event {load_ms:.0f} ms)")
-            page.close()
-        browser.close()
+        warm = self.browser.new_page()  # the renderer and the connection exist before the first measure,
+        warm.goto(base + "/static/app.css")  # as in a browser that is already open
+        warm.close()
+
+    def paint(self, label: str, url: str, expect: str) -> None:
+        """First contentful paint of ``url``, which must show ``expect`` (a CSS selector)."""
+        page = self.browser.new_page()  # a fresh page each: paint entries belong to a page's first document
+        started = time.perf_counter()
+        response = page.goto(url)
+        load_ms = 1000 * (time.perf_counter() - started)
+        if response is None or response.status != 200 or page.locator(expect).count() == 0:
+            raise SystemExit(f"{url}: HTTP {response and response.status}, no {expect!r} on the page")
+        page.wait_for_timeout(200)
+        fcp = page.evaluate("performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? null")
+        shown = "n/a" if fcp is None else f"{fcp:.0f}"
+        print(f"first contentful paint  {label:<40} {shown:>6} ms  (load event {load_ms:.0f} ms)")
+        page.close()
+
+    def close(self) -> None:
+        self.browser.close()
+        self.p.stop()
 
 
 def rss_mb(pid: int) -> float:
@@ -87,6 +118,78 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def start_app(roots: list[Path]) -> tuple[subprocess.Popen, str]:
+    proc = subprocess.Popen([sys.executable, "-m", "evalscope", "app", "--outputs", *map(str, roots), "--port", "0"],
+                            stderr=subprocess.PIPE, text=True)
+    line = ""
+    while "http://" not in line:
+        line = proc.stderr.readline()
+        if not line and proc.poll() is not None:
+            raise SystemExit("the app did not start")
+    return proc, line.split("evalscope app: ", 1)[1].strip().rstrip("/")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    proc.wait(10)
+
+
+def show(label: str, seconds: float, nbytes: int = 0) -> None:
+    print(f"GET {label:<44} {1000 * seconds:8.1f} ms  {nbytes / 1e3:6.0f} kB")
+
+
+def cold_paints(work: Path, args: argparse.Namespace, run: str) -> None:
+    """A fresh app each: the runs list, then the samples page of the big run, as a user opens them."""
+    playwright = Browser.open()
+    if playwright is None:
+        return
+    proc, base = start_app([work / "big", work / "many"])
+    try:
+        browser = Browser(playwright, base)
+        browser.paint(f"runs list ({args.runs + 1} runs, fresh app)", base + "/", "table.runs tbody tr")
+        browser.paint(f"samples page ({args.samples} run, cold index)", base + f"/samples?id={run}",
+                      "details.sample")
+        browser.paint("wrong filter (index partial)", base + f"/samples?id={run}&status=wrong", "details.sample")
+        print(f"app RSS after the cold paints: {rss_mb(proc.pid):.0f} MB")
+        until_complete(base + f"/api/samples?id={run}&limit=1&nowait=1")
+        middle = f"/samples?id={run}&offset={args.samples // 2}"
+        browser.paint("samples middle page (index complete)", base + middle, "details.sample")
+        browser.paint("wrong filter, page 100", base + f"/samples?id={run}&status=wrong&offset=5000",
+                      "details.sample")
+        browser.close()
+    finally:
+        stop(proc)
+
+
+def http_pages(work: Path, args: argparse.Namespace, run: str) -> None:
+    proc, base = start_app([work / "big", work / "many"])
+    try:
+        print(f"app RSS at start: {rss_mb(proc.pid):.0f} MB")
+        for label, path in [("runs list (right at start-up)", "/"), ("runs list (again)", "/"),
+                            ("samples page 1 (cold index)", f"/samples?id={run}")]:
+            seconds, nbytes, body = get(base + path)
+            partial = " (partial: " + ("so far" in body.decode()) * "'so far' shown" + ")" if "samples" in path else ""
+            show(label + partial, seconds, nbytes)
+        show("index complete after", until_complete(base + f"/api/samples?id={run}&limit=1&nowait=1"))
+        print(f"app RSS with the index: {rss_mb(proc.pid):.0f} MB")
+        q = "q=question+4242%3A"
+        for label, path in [("samples page 1 (indexed)", f"/samples?id={run}"),
+                            ("samples middle page", f"/samples?id={run}&offset={args.samples // 2}"),
+                            ("samples last page", f"/samples?id={run}&offset={args.samples - 50}"),
+                            ("wrong filter, page 1", f"/samples?id={run}&status=wrong"),
+                            ("wrong filter, page 100", f"/samples?id={run}&status=wrong&offset=5000"),
+                            ("search 'question 4242:' (first)", f"/samples?id={run}&{q}")]:
+            seconds, nbytes, _ = get(base + path)
+            show(label, seconds, nbytes)
+        show("  ... search complete after", until_complete(base + f"/api/samples?id={run}&{q}&limit=1&nowait=1"))
+        show("search (cached), page 1", *get(base + f"/samples?id={run}&{q}")[:2])
+        show("search 'context' (every sample matches)", *get(base + f"/samples?id={run}&q=context")[:2])
+        show("  ... search complete after", until_complete(base + f"/api/samples?id={run}&q=context&limit=1&nowait=1"))
+        print(f"app RSS at the end: {rss_mb(proc.pid):.0f} MB")
+    finally:
+        stop(proc)
 
 
 def main() -> None:
@@ -97,42 +200,17 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="app-bench-"))
     try:
         started = time.perf_counter()
-        big = make_run(work / "big", "20260101_000000", args.samples)
+        make_run(work / "big", "20260101_000000", args.samples)
         for i in range(args.runs):
             make_run(work / "many", f"20260102_{i // 60:02d}{i % 60:02d}00", 20, bench=f"bench_{i % 7}")
-        size = sum(f.stat().st_size for f in (big / "predictions").rglob("*.jsonl"))
+        size = sum(f.stat().st_size for f in (work / "big").rglob("*.jsonl"))
         print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-        print(f"made {args.samples} samples ({size / 1e6:.0f} MB of predictions) and {args.runs} runs "
+        print(f"made {args.samples} samples ({size / 1e6:.0f} MB of predictions and reviews) and {args.runs} runs "
               f"in {time.perf_counter() - started:.1f} s")
-        proc = subprocess.Popen([sys.executable, "-m", "evalscope", "app", "--outputs", str(work / "big"),
-                                 str(work / "many"), "--port", "0"], stderr=subprocess.PIPE, text=True)
-        line = ""
-        while "http://" not in line:
-            line = proc.stderr.readline()
-            if not line and proc.poll() is not None:
-                raise SystemExit("the app did not start")
-        base = line.split("evalscope app: ", 1)[1].strip().rstrip("/")
-        print(f"app RSS at start: {rss_mb(proc.pid):.0f} MB")
         run = "0/20260101_000000"
-        pages = [("runs list (cold)", "/"), ("runs list (warm)", "/"),
-                 ("samples page 1 (cold index)", f"/samples?id={run}"),
-                 ("samples page 1 (warm)", f"/samples?id={run}"),
-                 ("samples middle page", f"/samples?id={run}&offset={args.samples // 2}"),
-                 ("samples last page", f"/samples?id={run}&offset={args.samples - 50}"),
-                 ("wrong filter, page 1", f"/samples?id={run}&status=wrong"),
-                 ("wrong filter, page 100", f"/samples?id={run}&status=wrong&offset=5000"),
-                 ("search 'question 4242:' (cold)", f"/samples?id={run}&q=question+4242%3A"),
-                 ("search (cached), page 2", f"/samples?id={run}&q=question+4242%3A&offset=50")]
-        for label, path in pages:
-            seconds, nbytes = get(base + path)
-            print(f"GET {label:<34} {1000 * seconds:8.1f} ms  {nbytes / 1e3:7.0f} kB")
-        print(f"app RSS after the pages: {rss_mb(proc.pid):.0f} MB")
-        first_paint([(f"runs list ({args.runs} runs)", base + "/"),
-                     (f"samples page ({args.samples} run)", base + f"/samples?id={run}"),
-                     ("samples middle page", base + f"/samples?id={run}&offset={args.samples // 2}")])
-        print(f"app RSS at the end: {rss_mb(proc.pid):.0f} MB")
-        proc.terminate()
-        proc.wait(10)
+        cold_paints(work, args, run)
+        http_pages(work, args, run)
+        print(f"load average {os.getloadavg()[0]:.1f} at the end")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -113,7 +113,7 @@ def _progress(result: SamplePage, common: dict) -> str:
     """While the files are being indexed: how far, and that the counts are partial (app.js keeps it current)."""
     if result.complete:
         return ""
-    poll = url("/api/samples", **common, limit=1, nowait=1)
+    poll = url("/api/samples", **{**common, "limit": 1}, nowait=1)
     return (f'<p class="scanning" data-poll="{poll}">Still reading this benchmark\'s files '
             f'(<span class="pct">{100 * result.scanned:.0f}</span>% indexed): <span class="found">{result.total}</span> matching samples '
             f'so far. Every sample shown matches; more may follow. <a href="">Reload</a> for the rest.</p>')

@@ -10,6 +10,7 @@ is not the bound loopback name is refused (no DNS rebinding); with a token, ever
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import mimetypes
 from pathlib import Path
@@ -113,7 +114,13 @@ def create_app(store: RunStore, token: Optional[str] = None, allowed_hosts: Opti
     routes = [Route("/", runs), Route("/run", run), Route("/samples", samples), Route("/perf", perf),
               Route("/compare", compare), Route("/media", media), Route("/static/{name}", static),
               Route("/api/runs", api_runs), Route("/api/samples", api_samples)]
-    app = Starlette(routes=routes, exception_handlers={UnknownRun: _not_found, BadRequest: _bad_request})
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette):
+        store.warm_up()  # the runs list is read while the browser opens
+        yield
+
+    app = Starlette(routes=routes, exception_handlers={UnknownRun: _not_found, BadRequest: _bad_request},
+                    lifespan=lifespan)
     app.add_middleware(_Guard, token=token, allowed_hosts=allowed_hosts)
     return app
 

@@ -50,18 +50,27 @@ class RunStore:
         self._info: dict[Path, tuple[tuple, RunInfo]] = {}
         self._samples: dict[tuple[Path, str, str], tuple[tuple, BenchmarkSamples]] = {}
         self._lock = threading.Lock()
+        self._listing = threading.Lock()  # one listing at a time: a second caller then finds it cached
 
     # --- runs -------------------------------------------------------------------------------------------
     def runs(self) -> list[RunInfo]:
         """Every run under the roots, newest first."""
         found = []
-        for index, root in enumerate(self.roots):
-            if not root.is_dir():
-                continue
-            for kind, path in find_runs(root, self.roots):
-                rel = path.relative_to(root).as_posix() if path != root else "."
-                found.append(self._run_info(f"{index}/{rel}", kind, path))
+        with self._listing:
+            for index, root in enumerate(self.roots):
+                if not root.is_dir():
+                    continue
+                for kind, path in find_runs(root, self.roots):
+                    rel = path.relative_to(root).as_posix() if path != root else "."
+                    found.append(self._run_info(f"{index}/{rel}", kind, path))
         return sorted(found, key=lambda r: (r.created or 0, r.id), reverse=True)
+
+    def warm_up(self) -> threading.Thread:
+        """Read every run's summary in a thread now (the viewer does it at start-up, so that its first runs
+        list is served from the cache); returns the thread."""
+        thread = threading.Thread(target=self.runs, name="evalscope-runs-warm-up", daemon=True)
+        thread.start()
+        return thread
 
     def path(self, run_id: str) -> Path:
         index, _, rel = run_id.partition("/")
@@ -124,7 +133,7 @@ class RunStore:
 
     def samples(self, run_id: str, query: SampleQuery, wait: Optional[float] = None) -> SamplePage:
         """One page of samples. While big files are still being indexed the page holds what is indexed so far
-        (``complete`` false); ``wait``: seconds to wait for the index first (default 0.6)."""
+        (``complete`` false); ``wait``: seconds to wait for the index first (default 0.3)."""
         files = self.sample_files(run_id)
         if not files:
             return SamplePage(total=0, rows=[])

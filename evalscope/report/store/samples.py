@@ -199,8 +199,8 @@ class BenchmarkSamples:
     indexed but by :meth:`work`, for tests). A page waits up to ``wait`` seconds for the index to complete,
     ``page_wait`` when it already has a full page."""
 
-    def __init__(self, files: list[SampleFile], background: bool = True, wait: float = 0.6,
-                 page_wait: float = 0.15) -> None:
+    def __init__(self, files: list[SampleFile], background: bool = True, wait: float = 0.3,
+                 page_wait: float = 0.1) -> None:
         self.parts = [_Part(f) for f in files]
         self.background, self.wait, self.page_wait = background, wait, page_wait
         self._lock = _FairLock()

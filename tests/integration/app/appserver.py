@@ -25,8 +25,9 @@ LOOPBACK = ["127.0.0.1", "localhost", "[::1]"]
 
 
 class AppServer:
-    def __init__(self, roots: list[Path], token: Optional[str] = None) -> None:
-        app = create_app(RunStore(roots), token=token, allowed_hosts=LOOPBACK)
+    def __init__(self, roots: list[Path], token: Optional[str] = None, store: Optional[RunStore] = None) -> None:
+        self.store = store or RunStore(roots)
+        app = create_app(self.store, token=token, allowed_hosts=LOOPBACK)
         self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 import pytest
 from appserver import AppServer, make_eval_run, make_perf_sweep
@@ -113,5 +114,63 @@ def test_token_required_when_set(outputs):
         assert status == 303 and headers["location"] == "/" and "evalscope_app_token=tok-123456789" in headers[
             "set-cookie"]
         assert server.get("/", headers={"Cookie": "evalscope_app_token=tok-123456789"})[0] == 200
+    finally:
+        server.stop()
+
+
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                    "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201a5f1e3d50000000049454e44ae426082")
+
+
+def test_images_inside_the_roots_are_thumbnails_others_say_why(tmp_path):
+    run = make_eval_run(tmp_path / "outputs", "--limit", "4")
+    (run / "imgs").mkdir()
+    (run / "imgs" / "in.png").write_bytes(PNG)
+    (tmp_path / "out.png").write_bytes(PNG)  # a real image, outside the served root
+    preds = next((run / "predictions").rglob("*.jsonl"))
+    lines = [json.loads(x) for x in preds.read_text().splitlines()]
+    sources = ["imgs/in.png", str(tmp_path / "out.png"), "imgs/missing.png", "https://example.com/x.png", "inline"]
+    lines[0]["messages"][0]["content"] = [{"type": "text", "text": "look"}] + [
+        {"type": "image", "image": None, "sha256": f"{k:064x}", "source": src} for k, src in enumerate(sources)]
+    preds.write_text("".join(json.dumps(r) + "\n" for r in lines))
+    server = AppServer([tmp_path / "outputs"])
+    try:
+        [info] = server.store.runs()
+        html = server.get(f"/samples?id={info.id}&limit=1")[2].decode()
+        thumbs = re.findall(r'<img class="thumb"[^>]*src="([^"]+)"', html)
+        assert len(thumbs) == 1 and "in.png" in thumbs[0]
+        status, headers, body = server.get(thumbs[0].replace("&amp;", "&"))
+        assert status == 200 and headers["content-type"] == "image/png" and body == PNG
+        blocked = re.findall(r'<span class="media-blocked"[^>]*>(.*?)</span>', html)
+        assert len(blocked) == 4
+        assert "out.png" in blocked[0] and "outside the served roots" in blocked[0]
+        assert "no such file" in blocked[1] and "remote" in blocked[2] and "inline" in blocked[3]
+        status, _, body = server.get(f"/media?id={info.id}&src={tmp_path / 'out.png'}")
+        assert status == 403 and body != PNG
+    finally:
+        server.stop()
+
+
+def test_a_page_from_a_partial_index_says_so_then_completes(tmp_path):
+    from evalscope.report.store import RunStore
+
+    make_eval_run(tmp_path / "outputs", "--limit", "30")
+    store = RunStore([tmp_path / "outputs"], background=False)  # nothing is indexed until the test says so
+    server = AppServer([], store=store)
+    try:
+        [info] = store.runs()
+        [file] = store.sample_files(info.id)
+        html = server.get(f"/samples?id={info.id}")[2].decode()
+        assert 'class="scanning"' in html and ">0</span>% indexed" in html and "No match yet" in html and "so far" in html
+        samples = store.benchmark_samples(info.id, file.model, file.benchmark)
+        seen = []
+        while samples.work(max_bytes=2000):
+            page = json.loads(server.get(f"/api/samples?id={info.id}&status=wrong&limit=100&nowait=1")[2])
+            seen.append((page["complete"], page["total"]))
+            assert all(r["main_score"] is not None and r["main_score"] < 1 for r in page["rows"])
+        assert seen[0] == (False, 0) or not seen[0][0]
+        assert any(not done and 0 < total < 30 for done, total in seen)  # pages while indexing showed some
+        final = server.get(f"/samples?id={info.id}&status=wrong")[2].decode()
+        assert 'class="scanning"' not in final and "1–30 of 30<" in final.replace("</span>", "<")
     finally:
         server.stop()
