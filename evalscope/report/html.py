@@ -1,5 +1,5 @@
 """``reports/report.html``: one self-contained offline file (no script, no external asset) with the score
-tables and charts of one or more runs, read through the run store."""
+tables and charts of one or more runs and their errored and wrong samples, read through the run store."""
 
 from __future__ import annotations
 
@@ -7,13 +7,16 @@ import json
 from pathlib import Path
 from typing import Iterable
 
+from evalscope.report.html_samples import samples_section
 from evalscope.report.render import bench_scores, category_scores, esc, execution_table, score_table
 from evalscope.report.store import RunStore
 from evalscope.report.svgcharts import bar_chart, radar_chart
 
 CSS = """body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}
 td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}th{background:#f4f4f4}.bad{color:#b00;font-weight:bold}
-pre{background:#f8f8f8;padding:1em;overflow:auto;max-height:30em}.charts svg{margin:0 1em 1em 0}"""
+pre{background:#f8f8f8;padding:1em;overflow:auto;max-height:30em;white-space:pre-wrap}.charts svg{margin:0 1em 1em 0}
+.samples details{border:1px solid #ddd;margin:3px 0;padding:3px 8px}.samples summary{cursor:pointer}
+.note{color:#8a5a00}"""
 
 
 def run_section(store: RunStore, run_id: str) -> str:
@@ -29,6 +32,7 @@ def run_section(store: RunStore, run_id: str) -> str:
         charts = [bar_chart("Primary score per benchmark", bench_scores(reports))]
         charts += [radar_chart(f"{r.dataset_name} ({r.model_name})", category_scores(r)) for r in reports]
         parts += [score_table(reports), execution_table(reports), '<div class="charts">' + "".join(charts) + "</div>"]
+    parts.append(samples_section(store, run_id))
     config = store.task_config(run_id)
     if config:
         parts.append("<details><summary>Task config (secrets masked)</summary><pre>"

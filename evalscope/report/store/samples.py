@@ -200,7 +200,7 @@ class BenchmarkSamples:
     ``page_wait`` when it already has a full page."""
 
     def __init__(self, files: list[SampleFile], background: bool = True, wait: float = 0.3,
-                 page_wait: float = 0.1) -> None:
+                 page_wait: float = 0.05) -> None:
         self.parts = [_Part(f) for f in files]
         self.background, self.wait, self.page_wait = background, wait, page_wait
         self._lock = _FairLock()
@@ -251,8 +251,9 @@ class BenchmarkSamples:
             if remaining <= INLINE_BYTES:
                 while self._index_step():
                     pass
-                size = sum(ix.size for part in self.parts for ix in part.files)
-                if search is not None and size <= INLINE_BYTES:
+                if search is None:
+                    return
+                if sum(ix.size for part in self.parts for ix in part.files) <= INLINE_BYTES:
                     while self._search_step(search):
                         pass
                     return

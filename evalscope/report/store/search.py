@@ -78,14 +78,15 @@ class Search:
         return state
 
     def step(self, p: int, part: Any, maps: Any) -> bool:
-        """The next chunk of work on part ``p`` (raw pass first, then confirmation); ``False``: none left."""
+        """The next chunk of work on part ``p`` (confirm the candidates found, else scan further raw);
+        ``False``: none left."""
         state = self._state(p, part)
-        files = sorted(state.files.items(), key=lambda kv: kv[1].hits.end / max(kv[1].ix.size, 1))
-        if any(f.hits.scan(f.ix.size) for _, f in files):
-            return True
         mm = {"lead": maps[0] if part.lead is part.predictions else maps[1], "reviews": maps[1]}
-        return any(f.confirm("review" if f.ix is part.reviews else "prediction", self.needle, mm[name])
-                   for name, f in state.files.items())
+        if any(f.confirm("review" if f.ix is part.reviews else "prediction", self.needle, mm[name])
+               for name, f in state.files.items()):  # lines found so far first: the first page fills early
+            return True
+        files = sorted(state.files.values(), key=lambda f: f.hits.end / max(f.ix.size, 1))
+        return any(f.hits.scan(f.ix.size) for f in files)
 
     def rows(self, p: int, part: Any) -> tuple[set[int], bool]:
         """Lead rows of part ``p`` confirmed to match so far, and whether that is all of them."""
