@@ -28,10 +28,39 @@ logger = logging.getLogger(__name__)
 
 
 def run_task(task_cfg: Union[TaskInput, list[TaskInput]], display: Optional["Display"] = None) -> Any:
-    """Run one task (or several, in turn); returns the reports keyed by dataset name."""
+    """Run one task (or several, in turn); returns the reports keyed by dataset name.
+
+    A list is checked whole before the first task runs, and its results are shown as ONE table (a
+    row per report, each saying its backend), so that harnesses scoring the same benchmark compare.
+    """
     tasks = load_tasks(task_cfg)
-    results = [run_one(task, display) for task in tasks]
-    return results if isinstance(task_cfg, (list, tuple)) else results[0]
+    if not isinstance(task_cfg, (list, tuple)):
+        return run_one(tasks[0], display)
+    from evalscope.display import NullDisplay
+
+    for task in tasks:  # a mistake (or a backend not installed) in the last task costs nothing
+        _backend(task)
+        check_task(task)
+    shown = display or NullDisplay()
+    results = [run_one(task, _TableLater(shown)) for task in tasks]
+    shown.results([report for result in results for report in result.values()])
+    return results
+
+
+class _TableLater:
+    """A display that passes everything on but the results table (shown once for a list of tasks)."""
+
+    def __init__(self, display: "Display") -> None:
+        self.display = display
+
+    def progress(self, label: str, total: int) -> Any:
+        return self.display.progress(label, total)
+
+    def message(self, text: str) -> None:
+        self.display.message(text)
+
+    def results(self, reports: Any) -> None:
+        pass
 
 
 def run_one(task: TaskConfig, display: Optional["Display"] = None) -> dict[str, "Report"]:

@@ -52,7 +52,11 @@ class Backend:
 
 
 class ExternalBackend(Protocol):
-    """A harness behind the three-step contract."""
+    """A harness behind the three-step contract.
+
+    Optional attribute ``harness``: the harness's distribution name (``lm-eval``, ``ms-opencompass``);
+    ``execute`` then stamps every report's ``backend_version`` with it and its installed version.
+    """
 
     name: str
 

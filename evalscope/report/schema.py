@@ -155,7 +155,10 @@ class Report(_Model):
     dataset_pretty_name: str = ""
     """Display name of the benchmark."""
     backend: str = "Native"
-    """The backend that produced this report (``Native``, ``RAGEval``, ...)."""
+    """The backend that produced this report (``Native``, ``RAGEval``, ``lm-eval``, ...)."""
+    backend_version: Optional[str] = None
+    """The harness behind ``backend`` and its version, ``<distribution> <version>`` (``lm-eval 0.4.13``;
+    ``evalscope 0.1.0`` for Native); ``None`` when unknown (reports written before this field existed)."""
     metrics: list[Metric] = Field(default_factory=list)
     """Every metric; the first is the primary one."""
     execution: Optional[ExecutionSummary] = None

@@ -1,4 +1,8 @@
-"""The score table printed at the end of a run (pure: reports in, text out)."""
+"""The score table printed at the end of a run (pure: reports in, text out).
+
+When any report comes from an external harness, a first ``Backend`` column says which harness (and
+which version of it) produced each row, so one table compares the same benchmark across harnesses.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from typing import Iterable, Optional
 from evalscope.report.schema import Report
 
 HEADERS = ("Model", "Dataset", "Metric", "Subset", "Num", "Score")
+BACKEND_HEADER = "Backend"
 
 
 def _fmt(score: Optional[float]) -> str:
@@ -16,14 +21,28 @@ def _fmt(score: Optional[float]) -> str:
 MAX_METRICS = 5
 
 
-def report_rows(reports: Iterable[Report], max_metrics: int = MAX_METRICS) -> list[tuple[str, ...]]:
+def backend_label(report: Report) -> str:
+    """``lm-eval 0.4.13``; ``OpenCompass (ms-opencompass 0.1.6)`` when the harness has another name."""
+    version = report.backend_version
+    if not version:
+        return report.backend
+    dist, _, number = version.rpartition(" ")
+    if dist and dist.lower() == report.backend.lower():
+        return f"{report.backend} {number}"
+    return f"{report.backend} ({version})"
+
+
+def report_rows(reports: Iterable[Report], max_metrics: int = MAX_METRICS,
+                with_backend: bool = False) -> list[tuple[str, ...]]:
     """One row per subset, then an ``OVERALL`` row per metric when there are several subsets.
 
     At most ``max_metrics`` metrics per report (the first is the primary one); a last row says how
-    many more the report file holds (MTEB retrieval tasks have over a hundred).
+    many more the report file holds (MTEB retrieval tasks have over a hundred). ``with_backend``
+    puts the report's ``backend_label`` first in each row.
     """
     rows: list[tuple[str, ...]] = []
     for report in reports:
+        start = len(rows)
         for metric in report.metrics[:max_metrics]:
             subsets = [s for c in metric.categories for s in c.subsets]
             for subset in subsets:
@@ -42,6 +61,9 @@ def report_rows(reports: Iterable[Report], max_metrics: int = MAX_METRICS) -> li
             rows.append(
                 (report.model_name, report.dataset_name, "errored", "-", str(report.execution.errored), "-")
             )
+        if with_backend:
+            label = backend_label(report)
+            rows[start:] = [(label, *row) for row in rows[start:]]
     return rows
 
 
@@ -62,4 +84,7 @@ def render_table(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
 
 
 def score_table(reports: Iterable[Report]) -> str:
+    reports = list(reports)
+    if any(r.backend != "Native" for r in reports):
+        return render_table((BACKEND_HEADER, *HEADERS), report_rows(reports, with_backend=True))
     return render_table(HEADERS, report_rows(reports))

@@ -25,6 +25,7 @@ logger = logging.getLogger(__name__)
 
 class LMEvalBackend:
     name = NAME
+    harness = "lm-eval"
 
     def translate(self, task: "TaskConfig", run_dir: "RunDir") -> dict[str, Any]:
         from evalscope_lm_eval.translate import translate

@@ -43,6 +43,7 @@ def _native_dict(cfg: MTEBConfig) -> dict[str, Any]:
 
 class RAGBackend:
     name = NAME
+    harness = "mteb"  # reports carry its version (evalscope.backend.external.harness_version)
 
     def translate(self, task: "TaskConfig", run_dir: "RunDir") -> dict[str, Any]:
         from evalscope.backend.model_spec import model_spec
