@@ -1,7 +1,7 @@
 """LiveCodeBench's test runner, run inside ``evalscope.sandbox`` (stdlib only; the parent reads only its path, MARK).
 
-The scorer sends this file's source followed by ``main(<blob>)``, the blob being base64(zlib(JSON)) of
-``{code, inputs, outputs, fn_name, timeout}``. It writes one line, ``MARK + JSON`` of the verdict, on a copy of the
+The scorer sends this file's source followed by ``main(<job>)``, the job a string literal holding the JSON of
+``{code, inputs, outputs, fn_name, timeout}`` (a literal parses faster than compressed data unpacks). It writes one line, ``MARK + JSON`` of the verdict, on a copy of the
 original stdout made before the program runs; the program's own fd 1 is a file (stdio tests) or ``/dev/null``.
 
 The grading follows LiveCodeBench's ``testing_util``: the official import header is put before the code; tests run
@@ -17,7 +17,6 @@ judges do. What it cannot stop: the program runs in this process, so code writte
 verdict line to another descriptor) could; the sandbox bounds what it can do to the machine, not to its score.
 """
 
-import base64
 import builtins
 import io
 import json
@@ -25,7 +24,6 @@ import os
 import signal
 import sys
 import time
-import zlib
 from decimal import Decimal, InvalidOperation
 
 MARK = "@@evalscope-lcb-verdict@@"
@@ -178,8 +176,8 @@ def grade(job):
     return verdict
 
 
-def main(blob):
-    job = json.loads(zlib.decompress(base64.b64decode(blob)))
+def main(job_json):
+    job = json.loads(job_json)
     signal.signal(signal.SIGALRM, _alarm)
     if hasattr(signal, "SIGXFSZ"):  # a too-large output file is the program's runtime error, not a killed grader
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)

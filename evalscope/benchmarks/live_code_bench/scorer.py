@@ -12,11 +12,10 @@ review errored.
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import logging
 import math
-import zlib
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Optional
@@ -39,8 +38,7 @@ def grader_source() -> str:
 def build_program(code: str, tests: dict[str, Any], timeout: float) -> str:
     job = {"code": code, "inputs": tests["inputs"], "outputs": tests["outputs"], "fn_name": tests["fn_name"],
            "timeout": timeout}
-    blob = base64.b64encode(zlib.compress(json.dumps(job).encode("utf-8"), 6)).decode("ascii")
-    return f"{grader_source()}\n\nmain({blob!r})\n"
+    return f"{grader_source()}\n\nmain({json.dumps(job)!r})\n"
 
 
 def limits_for(tests: dict[str, Any], timeout: float, program: str) -> SandboxLimits:
@@ -73,11 +71,18 @@ class LiveCodeScorer:
         self.debug = debug
         self.mode = "local"
         self._sandboxes: dict[SandboxLimits, LocalSandbox] = {}
+        self._slots: Optional[tuple[asyncio.AbstractEventLoop, asyncio.Semaphore]] = None
         self.identity = {"timeout": self.timeout}
 
     def bind(self, context: ScoringContext) -> None:
         self.mode = getattr(context.task, "sandbox", None) or "local"
         LocalSandbox(mode=self.mode)  # type: ignore[arg-type]  # fails now where programs cannot be isolated
+
+    def _slot(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        if self._slots is None or self._slots[0] is not loop:
+            self._slots = (loop, asyncio.Semaphore(max(1, len(os.sched_getaffinity(0)))))
+        return self._slots[1]
 
     def sandbox(self, limits: SandboxLimits) -> LocalSandbox:
         if limits not in self._sandboxes:
@@ -85,8 +90,9 @@ class LiveCodeScorer:
         return self._sandboxes[limits]
 
     async def score(self, sample: Sample, answers: list[Answer]) -> list[Score]:
-        meta = sample.metadata
-        tests = tests_of(meta["public_test_cases"], meta["private_test_cases"], meta["lcb_metadata"])
+        meta = sample.metadata  # decoding and building programs of megabytes of tests: off the event loop
+        tests = await asyncio.to_thread(tests_of, meta["public_test_cases"], meta["private_test_cases"],
+                                        meta["lcb_metadata"])
         return list(await asyncio.gather(*(self._one(sample, tests, a) for a in answers)))
 
     async def _one(self, sample: Sample, tests: dict[str, Any], answer: Answer) -> Score:
@@ -94,8 +100,10 @@ class LiveCodeScorer:
         if not code.strip():
             return Score(value={"acc": 0.0}, answer=code, explanation="no code block in the answer",
                          metadata={"live_code_bench": {"passed": False, "tests": len(tests["inputs"]), "ran": False}})
-        program = build_program(code, tests, self.timeout)
-        result = await self.sandbox(limits_for(tests, self.timeout, program)).run(program)
+        async with self._slot():  # a program (megabytes of tests) is built only when a CPU is free to run it
+            program = await asyncio.to_thread(build_program, code, tests, self.timeout)
+            result = await self.sandbox(limits_for(tests, self.timeout, program)).run(program)
+            del program
         if result.status == "sandbox_error":
             raise SandboxError(result.stderr.strip()[-500:])
         verdict = read_verdict(result)
