@@ -32,6 +32,7 @@ from typing import Any, Optional
 from evalscope.api import Sample
 from evalscope.benchmarks.base import Benchmark, BenchmarkMeta
 from evalscope.benchmarks.live_code_bench.data import SUBSETS, in_window, parse_day, release_files, versions_of
+from evalscope.errors import DatasetError
 from evalscope.registry import register
 
 SYSTEM = ("You are an expert Python programmer. You will be given a question (problem specification) and will "
@@ -96,7 +97,13 @@ class LiveCodeBench(Benchmark):
         return release_files(root, subset)
 
     def in_subset(self, record: dict[str, Any], subset: str) -> bool:
-        return in_window(record["contest_date"], self.start, self.end)
+        if self.start is None and self.end is None:
+            return True
+        try:
+            return in_window(record["contest_date"], self.start, self.end)
+        except (KeyError, TypeError, ValueError):
+            raise DatasetError(f"live_code_bench: problem {record.get('question_id')!r} has no ISO contest_date "
+                               f"({record.get('contest_date')!r}), which start_date/end_date filter on") from None
 
     def record_to_sample(self, record: dict[str, Any], index: int, subset: str) -> Sample:
         starter = str(record.get("starter_code") or "")

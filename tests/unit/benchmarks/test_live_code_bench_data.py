@@ -90,6 +90,14 @@ def test_contest_dates_filter_inclusively(releases):
     assert plan(releases, extra_params={"start_date": "2024-07-01"}) == {"release_latest": ["c2"]}
 
 
+def test_a_row_without_a_contest_date_is_named_when_filtering(tmp_path):
+    root = tmp_path / "lcb"
+    write_release(root, "test.jsonl", [row("a1", "2023-05-07"), {**row("bad", "x"), "contest_date": "soon"}])
+    assert plan(root) == {"release_latest": ["a1", "bad"]}  # no window: the date is not read
+    with pytest.raises(DatasetError, match="'bad' has no ISO contest_date"):
+        plan(root, extra_params={"end_date": "2024-01-01"})
+
+
 @pytest.mark.parametrize("args, message", [
     ({"extra_params": {"start_date": "2024/01/01"}}, "not a date YYYY-MM-DD"),
     ({"extra_params": {"start_date": "2024-05-01", "end_date": "2024-01-01"}}, "after end_date"),
