@@ -12,9 +12,11 @@ judge prompt is AlpacaEval 2.0's ranking prompt as EvalScope sends it (the basel
 What this is not: the **length-controlled** win rate (AlpacaEval 2.0's headline number) needs a regression over the
 lengths and the instruction difficulties fitted on the official leaderboard's annotations, which are not available
 offline: it is not computed. The official 2.0 annotator also weighs the judge's log-probabilities of ``m``/``M``
-and randomizes the order per instruction; here each game is a plain preference (1 win, 0 loss), as in EvalScope. So
-``win_rate`` is AlpacaEval's plain (not LC) win rate with a binary judge: comparable with EvalScope's, and with the
-official leaderboard's "win rate" column only roughly. Published (the AlpacaEval 2.0 leaderboard, GPT-4 Preview
+and randomizes the order per instruction; here each game is a plain preference (1 win, 0 loss), as AlpacaEval counts
+a win and as EvalScope did before its judge refactor (since it, EvalScope scores a win 0.75 and a loss 0.25: its
+pairwise outcome's "weak" strength, which AlpacaEval does not have). So ``win_rate`` is AlpacaEval's plain (not LC)
+win rate with a binary judge: comparable with EvalScope's (before its refactor; after it, ours = 2 x theirs - 0.5),
+and with the official leaderboard's "win rate" column only roughly. Published (the AlpacaEval 2.0 leaderboard, GPT-4 Preview
 judge): the baseline GPT-4 Preview (11/06) 50.0% by construction; GPT-4o (05/13) 57.5% LC win rate.
 """
 

@@ -15,7 +15,8 @@ baseline from the Bradley-Terry (Elo) fit of those battles, which is what EvalSc
 logistic regression); with two players the fit has a closed form, ``(wins + ties / 2) / battles`` of the model,
 rounded to 4 places as EvalScope does, and EvalScope's one special case is kept: when one side wins every battle
 (no tie) the winner gets +400 Elo, i.e. 0.9091 or 0.0909. Per answer the review has ``score`` (EvalScope's
-per-sample score: 1 / 0.75 / 0.5 / 0.25 / 0 per game from the model's side, averaged over both games) and its
+per-sample score before its judge refactor: 1 / 0.75 / 0.5 / 0.25 / 0 per game from the model's side, averaged over
+both games; the refactored one differs only when the games disagree in strength or outcome) and its
 battles ``wins``/``ties``/``losses``. Not computed: the bootstrap confidence interval and the style-controlled score.
 Published (arena-hard-auto README, v0.1 leaderboard of 05/21, GPT-4-Turbo judge): gpt-4-turbo-2024-04-09 82.6,
 claude-3-opus-20240229 60.4, llama-3-70b-chat-hf 41.1, gpt-3.5-turbo-0125 23.3, gpt-4-0314 50.0 (the baseline).
