@@ -36,7 +36,6 @@ def test_unknown_name_says_did_you_mean():
 @pytest.mark.parametrize("kind,name,hint", [
     ("model", "vllm", "pip install ./adapters/vllm"),
     ("model", "VLLM", "pip install ./adapters/vllm"),
-    ("backend", "OpenCompass", "evalscope backend install opencompass"),
 ])
 def test_known_absent_plugin_is_an_install_hint(kind, name, hint):
     with pytest.raises(PluginMissing) as info:

@@ -1,6 +1,7 @@
-"""OpenCompass backend of evalscope (distribution ``evalscope-opencompass``), in progress.
+"""OpenCompass backend of evalscope (distribution ``evalscope-opencompass``).
 
-Present: EvalScope's ``eval_config`` (``config``), its translation into OpenCompass's model and run
-arguments (``translate``) and the reading of OpenCompass's result files (``results``), all pure.
-Not yet: the harness run (``opencompass.cli.main.run_task``), the spec in the core and the packaging.
+The core knows it by its spec (``evalscope.backend.builtin.opencompass``); this package holds EvalScope's
+``eval_config`` (``config``), the dataset names (``datasets``), the translation into the native config
+(``translate``), the run (``harness``, and ``oc_model`` which OpenCompass's subprocesses import: the only
+modules importing ``opencompass``) and the reading of its outputs (``results``, ``records``).
 """

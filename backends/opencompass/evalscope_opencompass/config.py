@@ -9,10 +9,14 @@ models:
     is_chat: true
     batch_size: 8
     temperature: 0.0
+custom_datasets:                         # local files in OpenCompass's custom format
+  - {path: /data/my_mcq.jsonl, data_type: mcq}
+dataset_dir: /data/opencompass           # OpenCompass's data layout (data/ARC/ARC-c/...); default: --dataset-dir
 work_dir: outputs                        # inside the run directory
-limit: 20                                # an int, a share (float) or '[a:b]'
+limit: 20                                # an int or a share (OpenCompass: a seeded random subset), or '[a:b]'
 reuse: false
 debug: false
+max_num_workers: 4                       # OpenCompass tasks (one subprocess each) in parallel
 ```
 An unknown key is an error naming the nearest valid key.
 """
@@ -24,7 +28,21 @@ from typing import Any, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
+from evalscope_opencompass.datasets import CustomDataset
+
 SLICE = re.compile(r"^\[\s*(\d*)\s*:\s*(\d*)\s*\]$")
+
+
+def chat_url(api_url: str) -> str:
+    """The ``.../chat/completions`` URL of ``api_url`` (a base URL is completed); ``OpenAIExtra`` only
+    speaks chat, so a ``.../completions`` URL is refused."""
+    from evalscope.wire.urls import check_api_url, endpoint_url, shown_url
+
+    url, kind = endpoint_url(check_api_url(api_url))
+    if kind != "chat":
+        raise ValueError(f"{shown_url(url)!r} is a completions endpoint; OpenCompass's OpenAIExtra model sends "
+                         "chat messages: give the .../v1 base or the .../v1/chat/completions URL")
+    return url
 
 
 class _Strict(BaseModel):
@@ -32,7 +50,8 @@ class _Strict(BaseModel):
 
 
 class OCModel(_Strict):
-    """A model behind an OpenAI-compatible chat endpoint (run as OpenCompass's ``OpenAIExtra``)."""
+    """A model behind an OpenAI-compatible chat endpoint (run as OpenCompass's ``OpenAIExtra``, with bounded
+    retries and a timeout)."""
 
     path: str
     """The model name the server serves (sent as ``model``)."""
@@ -54,18 +73,17 @@ class OCModel(_Strict):
     """Context length OpenCompass assumes."""
     query_per_second: float = Field(default=100.0, gt=0)
     """OpenCompass's rate limit."""
-    retry: int = Field(default=2, ge=0)
+    retry: int = Field(default=2, ge=1)
     """Attempts per request."""
+    timeout: float = Field(default=600.0, gt=0)
+    """Seconds to wait for one answer (upstream OpenCompass waits forever)."""
     meta_template: Optional[dict[str, Any]] = None
     """OpenCompass's meta template (roles), passed through."""
 
     @field_validator("openai_api_base")
     @classmethod
     def _endpoint(cls, v: str) -> str:
-        v = v.strip().rstrip("/")
-        if not v.startswith(("http://", "https://")):
-            raise ValueError("openai_api_base must be an http(s) URL, e.g. http://127.0.0.1:8000/v1/chat/completions")
-        return v if v.endswith("/chat/completions") else v + "/chat/completions"
+        return chat_url(v)
 
     @property
     def report_name(self) -> str:
@@ -76,7 +94,10 @@ class OpenCompassConfig(_Strict):
     """The ``eval_config`` of ``eval_backend: OpenCompass``."""
 
     datasets: list[str] = Field(default_factory=list)
-    """OpenCompass dataset names (``ARC_c``, ``gsm8k``, ``mmlu``); default: ``--datasets``."""
+    """OpenCompass dataset names (``ARC_c``, ``gsm8k``, ``mmlu``) or config stems (``gsm8k_gen_17d0dc``);
+    default: ``--datasets``."""
+    custom_datasets: list[CustomDataset] = Field(default_factory=list)
+    """Local ``.jsonl``/``.csv`` files in OpenCompass's custom QA/MCQ format."""
     models: list[OCModel] = Field(default_factory=list)
     """The API models; default: the unified flags ``--model``/``--api-url``."""
     work_dir: str = "outputs"
@@ -87,6 +108,8 @@ class OpenCompassConfig(_Strict):
     """Reuse the latest results in the work dir (``--use-cache`` sets it)."""
     debug: bool = False
     """Run tasks in this process, one at a time (OpenCompass's ``--debug``)."""
+    max_num_workers: int = Field(default=4, ge=1)
+    """OpenCompass tasks (one subprocess per model and dataset) run in parallel."""
     dataset_dir: Optional[str] = None
     """A folder in OpenCompass's data layout (``COMPASS_DATA_CACHE``); default: ``--dataset-dir``."""
 
@@ -94,6 +117,12 @@ class OpenCompassConfig(_Strict):
     @classmethod
     def _listify(cls, v: Any) -> Any:
         return [v] if isinstance(v, str) else v
+
+    @field_validator("custom_datasets", mode="before")
+    @classmethod
+    def _customs(cls, v: Any) -> Any:
+        items = [v] if isinstance(v, (dict, str)) else v
+        return [{"path": x} if isinstance(x, str) else x for x in items] if isinstance(items, list) else items
 
     @field_validator("models", mode="before")
     @classmethod

@@ -48,6 +48,18 @@ def test_example_config_validates(path, monkeypatch):
         finally:
             for name in [m for m in sys.modules if m.startswith("evalscope_vlmevalkit")]:
                 del sys.modules[name]
+    elif path.name.startswith("opencompass_"):  # a task with an OpenCompass eval_config (``--config FILE``)
+        monkeypatch.syspath_prepend(str(ROOT / "backends" / "opencompass"))
+        try:
+            from evalscope_opencompass.config import parse_config
+
+            task = load_task(path)
+            config = parse_config(task.eval_config)
+            assert task.eval_backend == "OpenCompass" and config.models, f"{path.name} names no model"
+            assert config.datasets or config.custom_datasets, f"{path.name} names no dataset"
+        finally:
+            for name in [m for m in sys.modules if m.startswith("evalscope_opencompass")]:
+                del sys.modules[name]
     elif data.get("eval_backend", "Native") == "RAGEval":
         assert _parse_rag_config(data["eval_config"], monkeypatch).models
     else:

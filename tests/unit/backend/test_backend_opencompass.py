@@ -1,8 +1,4 @@
-"""The OpenCompass plugin's pure parts: eval_config, the native config, and result files -> Reports.
-
-The result files are canned in the shape OpenCompass writes (``results/<abbr>/<dataset>.json`` on 0-100,
-``predictions/<abbr>/<dataset>.json``); no opencompass import.
-"""
+"""The OpenCompass plugin's pure parts: eval_config, dataset names, the native config (no opencompass import)."""
 
 from __future__ import annotations
 
@@ -13,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from evalscope.config import TaskConfig
-from evalscope.errors import ConfigError, RunFailed
+from evalscope.errors import ConfigError
 
 PLUGIN = Path(__file__).resolve().parents[3] / "backends" / "opencompass"
 KEY = "sk-oc-secret-5"
@@ -40,11 +36,18 @@ def translate(task, tmp_path):
 def test_evalscope_eval_config_is_accepted_as_is(tmp_path):
     native = translate(TaskConfig(eval_backend="OpenCompass", eval_config=EVALSCOPE_FORM), tmp_path)
     (model,) = native["models"]
-    assert model["type"] == "OpenAIExtra" and model["path"] == "qwen" and model["abbr"] == "qwen"
+    assert model["type"] == "evalscope_opencompass.oc_model.BoundedOpenAIExtra"
+    assert model["path"] == "qwen" and model["abbr"] == "qwen" and model["temperature"] == 0.0
     assert model["openai_api_base"] == "http://127.0.0.1:8000/v1/chat/completions"
-    assert model["key"] == KEY and model["batch_size"] == 16 and model["meta_template"] == {"round": []}
-    assert native["datasets"] == ["ARC_c", "gsm8k"] and native["limit"] == "[2:10]" and native["reuse"] is True
+    assert model["batch_size"] == 16 and model["meta_template"] == {"round": []}
+    # the key goes by environment only: OpenCompass dumps its config (models included) into its work dir
+    assert model["key"] == "ENV" and native["env"] == {"OPENAI_API_KEY": KEY}
+    assert native["datasets"] == [{"name": "ARC_c", "config": "ARC_c/ARC_c_gen_1e0de5"},
+                                  {"name": "gsm8k", "config": "gsm8k/gsm8k_gen_1d7fe4"}]
+    assert native["limit"] == "[2:10]" and native["reuse"] is True
     assert native["work_dir"] == str((tmp_path / "backends" / "OpenCompass" / "oc_out").resolve())
+    assert native["scratch_dir"] == str((tmp_path / "backends" / "OpenCompass").resolve())
+    assert native["run_dir"] == str(tmp_path.resolve())
 
     from evalscope.secrets import mask_config
 
@@ -58,8 +61,9 @@ def test_unified_flags_make_one_openaiextra_model(tmp_path):
     native = translate(task, tmp_path)
     (model,) = native["models"]
     assert model["openai_api_base"] == "http://h:1/v1/chat/completions" and model["batch_size"] == 8
-    assert model["temperature"] == 0.0 and model["max_out_len"] == 32 and model["key"] == KEY
-    assert native["limit"] == 20 and native["data_dir"] == str(tmp_path.resolve())
+    assert model["temperature"] == 0.0 and model["max_out_len"] == 32 and native["env"]["OPENAI_API_KEY"] == KEY
+    # --limit N is the first N samples (as in the other backends), not OpenCompass's random N
+    assert native["limit"] == "[0:20]" and native["data_dir"] == str(tmp_path.resolve())
 
 
 @pytest.mark.parametrize("cfg, needle", [
@@ -68,6 +72,12 @@ def test_unified_flags_make_one_openaiextra_model(tmp_path):
     ({**EVALSCOPE_FORM, "limit": "first 5"}, "limit"),
     ({**EVALSCOPE_FORM, "work_dir": "/abs"}, "work_dir"),
     ({**EVALSCOPE_FORM, "models": [{"path": "q", "openai_api_base": "ftp://x"}]}, "openai_api_base"),
+    ({**EVALSCOPE_FORM, "models": [{"path": "q", "openai_api_base": "http://x:1/v1/completions"}]}, "completions"),
+    ({**EVALSCOPE_FORM, "models": [{"path": "q", "openai_api_base": "127.0.0.1:8000/v1"}]}, "no scheme"),
+    ({**EVALSCOPE_FORM, "custom_datasets": [{"path": "/d/x.parquet"}]}, "jsonl or .csv"),
+    ({**EVALSCOPE_FORM, "custom_datasets": [{"path": "/d/x.jsonl", "infer_method": "ppl"}]}, "infer_method"),
+    ({**EVALSCOPE_FORM, "datasets": ["ARC_c; rm -rf /"]}, "not an OpenCompass dataset name"),
+    ({**EVALSCOPE_FORM, "max_num_workers": 0}, "max_num_workers"),
     ({**EVALSCOPE_FORM, "models": [{"path": "q", "openai_api_base": "http://x/v1", "kee": "k"}]}, "key"),
 ])
 def test_bad_config_names_the_field(tmp_path, cfg, needle):
@@ -82,40 +92,57 @@ def test_no_model_or_no_dataset_is_a_clear_error(tmp_path):
         translate(TaskConfig(eval_backend="OpenCompass", eval_config={"models": EVALSCOPE_FORM["models"]}), tmp_path)
 
 
-def write_run(root: Path, model: str = "qwen") -> Path:
-    run = root / "20261201_234500"
-    (run / "results" / model).mkdir(parents=True)
-    (run / "predictions" / model).mkdir(parents=True)
-    (run / "results" / model / "ARC-c.json").write_text(json.dumps(
-        {"accuracy": 75.0, "details": {str(i): {"pred": ["A"], "answer": ["A" if i else "B"]} for i in range(4)}}))
-    (run / "predictions" / model / "ARC-c.json").write_text(json.dumps(
-        {str(i): {"origin_prompt": f"Question: {i}", "prediction": "A", "gold": "A"} for i in range(4)}))
-    (run / "results" / model / "gsm8k.json").write_text(json.dumps({"error": "no predictions"}))
-    (run / "results" / model / "empty.json").write_text(json.dumps({"details": []}))
-    return run
+def test_known_names_map_to_evalscope_configs_case_insensitively_others_pass_as_config_stems():
+    from evalscope_opencompass.datasets import CONFIGS, dataset_ref
+
+    assert dataset_ref("arc_c") == {"name": "ARC_c", "config": "ARC_c/ARC_c_gen_1e0de5"}
+    assert dataset_ref("mmlu")["config"] == "mmlu/mmlu_gen_4d595a"
+    assert dataset_ref("ceval")["config"] == "ceval/ceval_gen_5f30c7"
+    assert dataset_ref("gsm8k_gen_17d0dc") == {"name": "gsm8k_gen_17d0dc", "config": None}
+    assert len(CONFIGS) == 50 and all("/" in v for v in CONFIGS.values())
 
 
-def test_results_become_0_1_reports_keeping_the_file_scale(tmp_path):
-    from evalscope_opencompass.results import latest_run, read_reports, result_datasets
-
-    run = write_run(tmp_path / "oc_out")
-    assert latest_run(tmp_path / "oc_out") == run
-    assert result_datasets(run, "qwen") == ["ARC-c", "empty", "gsm8k"]
-    reports, errors = read_reports(run, "qwen", ["ARC-c", "gsm8k", "empty", "mmlu"])
-    (rep,) = reports
-    assert rep.metrics[0].name == "accuracy" and rep.score == 0.75 and rep.num == 4
-    assert rep.backend == "OpenCompass" and rep.extra["scores_0_100"] == {"accuracy": 75.0}
-    assert len(errors) == 3
-    assert "gsm8k: evaluation failed: no predictions" in errors[0]
-    assert "empty" in errors[1] and "no score" in errors[1]
-    assert "mmlu" in errors[2] and "did not run" in errors[2]
+def test_custom_datasets_become_opencompass_custom_entries(tmp_path):
+    cfg = {"models": EVALSCOPE_FORM["models"], "limit": "[0:3]",
+           "custom_datasets": [str(tmp_path / "qa.jsonl"), {"path": str(tmp_path / "m.csv"), "data_type": "mcq",
+                                                             "abbr": "mine"}]}
+    native = translate(TaskConfig(eval_backend="OpenCompass", eval_config=cfg), tmp_path)
+    qa, mcq = native["datasets"]
+    assert qa == {"name": "qa", "custom": {"path": str(tmp_path / "qa.jsonl"), "abbr": "qa", "infer_method": "gen",
+                                           "test_range": "[0:3]"}}
+    assert mcq["name"] == "mine" and mcq["custom"]["data_type"] == "mcq"
 
 
-def test_an_empty_work_dir_is_a_failure(tmp_path):
-    from evalscope_opencompass.results import latest_run
+def test_two_datasets_with_one_name_or_two_keys_are_refused(tmp_path):
+    twice = {"models": EVALSCOPE_FORM["models"], "datasets": ["qa"], "custom_datasets": [str(tmp_path / "qa.jsonl")]}
+    with pytest.raises(ConfigError, match="qa given twice"):
+        translate(TaskConfig(eval_backend="OpenCompass", eval_config=twice), tmp_path)
+    other = {**EVALSCOPE_FORM["models"][0], "abbr": "other", "key": "sk-another"}
+    keys = {**EVALSCOPE_FORM, "models": [EVALSCOPE_FORM["models"][0], other]}
+    with pytest.raises(ConfigError, match="different keys") as info:
+        translate(TaskConfig(eval_backend="OpenCompass", eval_config=keys), tmp_path)
+    assert KEY not in str(info.value) and "sk-another" not in str(info.value)
 
-    (tmp_path / "oc_out").mkdir()
-    with pytest.raises(RunFailed, match="produced nothing"):
-        latest_run(tmp_path / "oc_out")
-    with pytest.raises(RunFailed, match="produced nothing"):
-        latest_run(tmp_path / "missing")
+
+def test_the_unified_api_url_must_be_a_chat_endpoint(tmp_path):
+    task = TaskConfig(eval_backend="OpenCompass", model="q", api_url="http://h:1/v1/completions", datasets=["ARC_c"])
+    with pytest.raises(ConfigError, match="completions endpoint"):
+        translate(task, tmp_path)
+    base = TaskConfig(eval_backend="OpenCompass", model="q", api_url="http://h:1/v1?api-version=2", datasets=["ARC_c"])
+    assert translate(base, tmp_path)["models"][0]["openai_api_base"] == "http://h:1/v1/chat/completions?api-version=2"
+
+
+def test_the_spec_is_registered_light_and_found_by_env_or_backend_name():
+    import subprocess
+
+    from evalscope.backend.external import find_spec
+    from evalscope.registry import registry
+
+    spec = registry.get("backend", "opencompass")().spec
+    assert (spec.name, spec.env, spec.source, spec.pins) == ("OpenCompass", "opencompass", "backends/opencompass",
+                                                             ("torch==2.13.0",))
+    assert find_spec("opencompass") is spec and find_spec("OpenCompass") is spec and not spec.config_required
+    assert (PLUGIN / "pyproject.toml").exists() and spec.entry.startswith("evalscope_opencompass.backend:")
+    code = ("import sys; from evalscope.registry import registry; registry.get('backend', 'OpenCompass'); "
+            "print([m for m in ('opencompass', 'evalscope_opencompass', 'torch', 'mmengine') if m in sys.modules])")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
