@@ -114,7 +114,7 @@ def serving(task: "TaskConfig", logs_dir: Path) -> Iterator["TaskConfig"]:
     try:
         logger.info("%s: serving %s at %s for the run", task.eval_type, task.model, server.base_url)
         yield task.model_copy(update={"eval_type": "openai_api", "api_url": server.base_url,
-                                      "model": server.served_name, "model_args": {}, "api_key": None})
+                                      "model": server.served_name, "model_args": {}})
     finally:
         server.stop()
 
