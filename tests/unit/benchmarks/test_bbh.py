@@ -121,3 +121,24 @@ def test_parity_with_published_accuracy():
         assert 100 * right / len(rows) == pytest.approx(published, abs=1e-9), task
         checked += len(rows)
     assert checked == 6511
+
+
+def _plan(args: dict, tmp_path: Path):
+    from evalscope.display import NullDisplay
+    from evalscope.native.engine import BenchmarkRun
+    from evalscope.run_dir import RunDir
+
+    task = load_task({"datasets": ["bbh"], "dataset_args": {"bbh": args}, "work_dir": str(tmp_path)})
+    bench = get_benchmark("bbh", task)
+    return BenchmarkRun(bench, task, model=None, run_dir=RunDir(tmp_path / "run"), display=NullDisplay()).plan()
+
+
+def test_hub_parquet_layout(tmp_path):
+    pq = pytest.importorskip("pyarrow.parquet")
+    import pyarrow as pa
+
+    rows = json.loads((FIXTURE / "dyck_languages.json").read_text())["examples"]
+    (tmp_path / "data" / "dyck_languages").mkdir(parents=True)  # lukaemon/bbh: <task>/test-00000-of-00001.parquet
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "data" / "dyck_languages" / "test-00000-of-00001.parquet")
+    (plan,) = _plan({"local_path": str(tmp_path / "data"), "subset_list": ["dyck_languages"]}, tmp_path)
+    assert [s.target for s in plan.samples] == ["] ]", "}"] and plan.few_shots == []

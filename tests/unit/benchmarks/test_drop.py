@@ -71,3 +71,21 @@ def test_extraction_and_scores():
     assert _score(bench, touchdown, "Answer: JaMarcus Russell") == {"f1": 1.0, "em": 1.0}  # a validated answer
     contenders = bench.record_to_sample(ROWS[1], 1, "default")
     assert _score(bench, contenders, "Answer: 2.0") == {"f1": 1.0, "em": 1.0}
+
+
+def test_hub_parquet_layout(tmp_path):
+    pq = pytest.importorskip("pyarrow.parquet")
+    import pyarrow as pa
+
+    from evalscope.display import NullDisplay
+    from evalscope.native.engine import BenchmarkRun
+    from evalscope.run_dir import RunDir
+
+    (tmp_path / "drop" / "data").mkdir(parents=True)  # EleutherAI/drop: data/validation-*.parquet
+    pq.write_table(pa.Table.from_pylist(ROWS), tmp_path / "drop" / "data" / "validation-00000-of-00001.parquet")
+    task = load_task({"datasets": ["drop"], "dataset_args": {"drop": {"local_path": str(tmp_path / "drop")}},
+                      "work_dir": str(tmp_path)})
+    (plan,) = BenchmarkRun(get_benchmark("drop", task), task, model=None, run_dir=RunDir(tmp_path / "run"),
+                           display=NullDisplay()).plan()
+    golds = [s.metadata["gold_answers"] for s in plan.samples]
+    assert golds[0] == [["Chaz Schilens"], ["JaMarcus Russell"]] and golds[2][0] == ["38-yard"]  # struct columns

@@ -102,3 +102,29 @@ def test_acc():
     for reply, value in (("ANSWER: I", 1.0), ("ANSWER: A", 0.0), ("The answer is i.", 0.0)):
         (score,) = scorer.score(sample, [Answer(text=reply, extracted=bench.extract_answer(reply, sample))])
         assert score.value == {"acc": value}, reply
+
+
+@pytest.mark.parametrize("layout", ["SuperGPQA-all.jsonl", "data/train-00000-of-00001.parquet"])
+def test_hub_layouts(layout, tmp_path):
+    from evalscope.display import NullDisplay
+    from evalscope.native.engine import BenchmarkRun
+    from evalscope.run_dir import RunDir
+
+    philosophy = {**ROW, "uuid": "u2", "field": "Philosophy", "discipline": "Philosophy"}  # a second field's row
+    path = tmp_path / "SuperGPQA" / layout
+    path.parent.mkdir(parents=True)
+    if layout.endswith(".parquet"):
+        pq = pytest.importorskip("pyarrow.parquet")
+        import pyarrow as pa
+
+        pq.write_table(pa.Table.from_pylist([ROW, philosophy]), path)
+        local = path.parent.parent
+    else:
+        path.write_text(json.dumps(ROW) + "\n" + json.dumps(philosophy) + "\n")
+        local = path  # the hub's one file, given as local_path
+    task = load_task({"datasets": ["super_gpqa"], "work_dir": str(tmp_path), "dataset_args": {"super_gpqa": {
+        "local_path": str(local), "subset_list": ["Electronic Science and Technology", "Philosophy"]}}})
+    plans = BenchmarkRun(get_benchmark("super_gpqa", task), task, model=None, run_dir=RunDir(tmp_path / "run"),
+                         display=NullDisplay()).plan()
+    assert {p.name: [s.id for s in p.samples] for p in plans} == {
+        "Electronic Science and Technology": [ROW["uuid"]], "Philosophy": ["u2"]}

@@ -88,3 +88,21 @@ def test_metric_definition():
     sample = Sample(id="0", input="q", target="ACE", choices=list("ABCDEF"))
     assert [choice_subset_recall(a, sample) for a in ("ACE", "AC", "A", "", "ACEF", "B")] == \
         [1.0, pytest.approx(2 / 3), pytest.approx(1 / 3), 0.0, 0.0, 0.0]
+
+
+def test_hub_parquet_layout(tmp_path):
+    pq = pytest.importorskip("pyarrow.parquet")
+    import pyarrow as pa
+
+    from evalscope.display import NullDisplay
+    from evalscope.native.engine import BenchmarkRun
+    from evalscope.run_dir import RunDir
+
+    folder = tmp_path / "truthful_qa" / "multiple_choice"  # truthfulqa/truthful_qa: multiple_choice/validation-*
+    folder.mkdir(parents=True)
+    pq.write_table(pa.Table.from_pylist(ROWS[:2]), folder / "validation-00000-of-00001.parquet")
+    task = load_task({"datasets": ["truthful_qa"], "work_dir": str(tmp_path), "dataset_args": {"truthful_qa": {
+        "local_path": str(folder.parent), "extra_params": {"multiple_correct": True}}}})
+    (plan,) = BenchmarkRun(get_benchmark("truthful_qa", task), task, model=None, run_dir=RunDir(tmp_path / "run"),
+                           display=NullDisplay()).plan()
+    assert [len(s.target) for s in plan.samples] == [1, 5]
