@@ -12,11 +12,11 @@ task's word for the yes/no, True/False and valid/invalid ones, a number, a Dyck 
 ``acc`` is the exact match of that canonical answer with the canonical target (EvalScope strips every parenthesis
 from targets, which also strips Dyck targets' closing ``)``: here a Dyck target keeps its brackets).
 
-Official number reproduced: on the authors' published code-davinci-002 chain-of-thought outputs
-(``code-davinci-002-outputs/code-davinci-002-cot``, 6,511 replies), the per-task accuracy equals their
-``_eval_metrics.jsonl`` ``accuracy`` on all 27 tasks (e.g. boolean_expressions 92.8, dyck_languages 56.8,
-word_sorting 40.4; tests/unit/benchmarks/test_bbh.py with ``EVALSCOPE_BBH_REFERENCE`` set to a checkout of that
-repository).
+Official number reproduced: on the authors' published code-davinci-002 outputs (6,511 replies to the
+chain-of-thought prompts and 6,511 to the answer-only ones, ``code-davinci-002-outputs/``), the per-task accuracy
+equals their ``_eval_metrics.jsonl`` ``accuracy`` on all 27 tasks, both ways (e.g. CoT boolean_expressions 92.8,
+dyck_languages 56.8, word_sorting 40.4; tests/unit/benchmarks/test_bbh.py with ``EVALSCOPE_BBH_REFERENCE`` set to a
+checkout of that repository).
 """
 
 from __future__ import annotations
