@@ -1,4 +1,4 @@
-"""``evalscope list [benchmarks|backends|metrics|filters|models]``: what the registry holds."""
+"""``evalscope list [benchmarks|backends|metrics|filters|models|servers]``: what the registry holds."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ import argparse
 from typing import Any
 
 KINDS = {"benchmarks": "benchmark", "backends": "backend", "metrics": "metric", "filters": "filter",
-         "models": "model"}
+         "models": "model", "servers": "server"}
 
 
 def add_parser(subparsers: Any) -> None:
-    parser = subparsers.add_parser("list", help="list benchmarks, backends, metrics, filters or model types")
+    parser = subparsers.add_parser("list", help="list benchmarks, backends, metrics, filters, model types or "
+                                   "managed servers (evalscope serve)")
     parser.add_argument("what", nargs="?", default="benchmarks", choices=sorted(KINDS))
     parser.set_defaults(func=run)
 

@@ -15,7 +15,8 @@ def add_parser(subparsers) -> None:
     p = subparsers.add_parser(
         "serve", help="start a managed model server (e.g. vllm) and keep it up until Ctrl-C",
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("server", help="the server plugin: vllm (pip install ./adapters/vllm), or another server:<name>")
+    p.add_argument("server", help="the server plugin: vllm (pip install ./adapters/vllm), or another one "
+                   "(`evalscope list servers`)")
     p.add_argument("model", help="a hub id or a local checkpoint folder")
     p.add_argument("--model-args", default="{}",
                    help="the server's model_args, as --eval-type <server> takes them (JSON or k=v,k=v)")

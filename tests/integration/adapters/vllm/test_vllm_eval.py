@@ -158,3 +158,8 @@ def test_serve_without_the_adapter_says_what_to_install(tmp_path):
     done = subprocess.run([sys.executable, "-m", "evalscope.cli.main", "serve", "vllm", "org/m"],
                           capture_output=True, text=True, timeout=60, env=env, cwd=tmp_path)
     assert done.returncode == 2 and "pip install ./adapters/vllm" in done.stderr, done.stderr[-2000:]
+
+
+def test_list_servers_shows_the_plugin_server():
+    done = subprocess.run([sys.executable, "-c", CLI, "list", "servers"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.split() == ["vllm"], done.stderr[-2000:]
