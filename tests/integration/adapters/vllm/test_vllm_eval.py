@@ -160,6 +160,6 @@ def test_serve_without_the_adapter_says_what_to_install(tmp_path):
     assert done.returncode == 2 and "pip install ./adapters/vllm" in done.stderr, done.stderr[-2000:]
 
 
-def test_list_servers_shows_the_plugin_server():
+def test_list_servers_shows_the_plugin_server(fake_vllm):  # (the fixture puts the adapter on PYTHONPATH)
     done = subprocess.run([sys.executable, "-c", CLI, "list", "servers"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and done.stdout.split() == ["vllm"], done.stderr[-2000:]
