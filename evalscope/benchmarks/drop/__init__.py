@@ -14,8 +14,10 @@ best over the gold answers; the model's answer is one span, as in EvalScope and 
 
 Official number reproduced: the metric gives the official script's value on every case of its own test suite
 (allennlp-reading-comprehension ``tests/eval/drop_eval_test.py``: numbers, articles, punctuation, hyphens,
-multi-span alignment, gold answer selection; tests/unit/metrics/test_drop_metric.py). No published model outputs
-were at hand to compare a whole run.
+multi-span alignment, gold answer selection; tests/unit/metrics/test_drop_metric.py), and the official
+``get_metrics`` (numpy 2.4.6, scipy 1.17.1) on 100,000 random span lists (0 differences, measured once; the test runs
+20,000 with ``EVALSCOPE_DROP_OFFICIAL`` set to ``drop_eval.py``). No published model outputs were at hand to
+compare a whole run.
 """
 
 from __future__ import annotations

@@ -140,3 +140,31 @@ def test_mean_and_rounding_as_numpy_does():
     # bag F1s 0.4 and 0.25: mean 0.325, which the official np.float64 round makes 0.32 (Python's round: 0.33)
     assert drop_metrics(["alpha beta gamma", "delta"], ["alpha epsilon", "delta one two three four five six"]) == \
         (0.0, 0.32)
+
+
+def test_parity_with_the_official_script_on_random_spans():
+    """EVALSCOPE_DROP_OFFICIAL=<allennlp_rc/eval/drop_eval.py> (it needs numpy and scipy): the official
+    ``get_metrics`` and ours agree on random span lists of DROP-like tokens."""
+    import importlib.util
+    import os
+
+    path = os.environ.get("EVALSCOPE_DROP_OFFICIAL")
+    if not path or not os.path.isfile(path):
+        pytest.skip("the official drop_eval.py absent: set EVALSCOPE_DROP_OFFICIAL to its path")
+    pytest.importorskip("scipy")
+    spec = importlib.util.spec_from_file_location("official_drop_eval", path)
+    official = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(official)
+    words = ["the", "a", "an", "yard", "yards", "touchdown", "td", "Green", "Bay", "packers", "12", "12.0", "1.2e1",
+             "78-yard", "S.K.", "Singh", "John", "Elton", "2", "3", "-", "..", "August", "17", "1998", "3.5", "1,000"]
+    rng = random.Random(5)
+
+    def span() -> str:
+        return " ".join(rng.choice(words) for _ in range(rng.randint(0, 4)))
+
+    for _ in range(20000):
+        predicted = [span() for _ in range(rng.randint(1, 4))]
+        gold = [span() for _ in range(rng.randint(1, 4))]
+        answer = predicted[0] if rng.random() < 0.5 else predicted  # one string, as a model's answer, or spans
+        em, f1 = official.get_metrics(answer, gold)
+        assert drop_metrics(answer, gold) == (float(em), float(f1)), (answer, gold)
