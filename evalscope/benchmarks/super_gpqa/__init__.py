@@ -14,7 +14,8 @@ text before a "Question:" the model goes on to write); ``acc`` is its exact matc
 Official number: SuperGPQA publishes no per-sample reference outputs. The extraction equals the official functions'
 on a table of replies typed from the official patterns' documented cases (tests/unit/benchmarks/test_super_gpqa.py);
 on 200,000 random replies built from answer phrases, wrappers and options it gave the official script's letter every
-time (measured once against the official ``eval/eval.py``, 0 differences).
+time (measured once against the official ``eval/eval.py``, 0 differences; the test runs 20,000 with
+``EVALSCOPE_SUPERGPQA_OFFICIAL`` set to that file).
 """
 
 from __future__ import annotations

@@ -128,3 +128,53 @@ def test_hub_layouts(layout, tmp_path):
                          display=NullDisplay()).plan()
     assert {p.name: [s.id for s in p.samples] for p in plans} == {
         "Electronic Science and Technology": [ROW["uuid"]], "Philosophy": ["u2"]}
+
+
+def _official_extractors(path: str) -> dict:
+    """``extract_option_labels``/``extract_option_content`` from the official eval.py, without its report-writing
+    imports (pandas, openpyxl, ...): their source is executed with ``re.search`` as its ``safe_regex_search``."""
+    import re
+    import warnings
+
+    source = Path(path).read_text()
+    code = source[source.index("def extract_option_labels"):source.index("def calculate_accuracy")]
+    namespace = {"re": re, "safe_regex_search": lambda pattern, text, flags=0: re.search(pattern, text, flags)}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # its patterns hold invalid escape sequences
+        exec(compile(code, path, "exec"), namespace)  # noqa: S102 - the official scorer, run as a reference
+    return namespace
+
+
+def test_parity_with_the_official_functions_on_random_replies():
+    """EVALSCOPE_SUPERGPQA_OFFICIAL=<SuperGPQA eval/eval.py>: its zero-/five-shot extraction and ours agree on random
+    replies built from answer phrases, wrappers, letters and option texts (short: its patterns are exponential)."""
+    import os
+    import random
+
+    path = os.environ.get("EVALSCOPE_SUPERGPQA_OFFICIAL")
+    if not path or not os.path.isfile(path):
+        pytest.skip("SuperGPQA's eval/eval.py absent: set EVALSCOPE_SUPERGPQA_OFFICIAL to its path")
+    ns = _official_extractors(path)
+    labels, content = ns["extract_option_labels"], ns["extract_option_content"]
+
+    def official(reply: str, options: list, few_shot: bool) -> str:
+        def once(text):
+            found = labels(text, "ABCDEFGHIJ")
+            if found is None:
+                found = content(text, options)
+                found = chr(options.index(found) + 65) if found else None
+            return found
+        found = once(reply.split("Question:")[0]) if few_shot else once(reply)
+        if found is None and few_shot:
+            found = once(reply)
+        return found or ""
+
+    frags = ["The answer is", "the correct answer is", "The best option is", "Answer:", "ANSWER:", "**Answer:**",
+             " ", "\n", "(", ")", "[", "]", "$", "\\boxed{", "\\text{", "}", "*", ".", ":", "A", "B", "c", "J", "K",
+             "a", "i", "is", "Question:", "10", "1", "apple", "x (y)", "The", "option"]
+    options = ["10", "1", "apple", "Paris", "x (y)", "B", "20 W"]
+    rng = random.Random(0)
+    for _ in range(20000):
+        reply = "".join(rng.choice(frags) for _ in range(rng.randint(1, 9)))
+        few_shot = rng.random() < 0.3
+        assert extract(reply, options, few_shot) == official(reply, options, few_shot), (reply, few_shot)
