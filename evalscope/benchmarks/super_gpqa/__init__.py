@@ -11,7 +11,8 @@ in a folder. The subsets are EvalScope's 72 fields (rows kept by ``field``), gro
 characters). The letter is read by SuperGPQA's official extraction (``extract.py``), including its five-shot rule (the
 text before a "Question:" the model goes on to write); ``acc`` is its exact match with ``answer_letter``.
 
-Official number: SuperGPQA publishes no per-sample reference outputs. The extraction equals the official functions'
+Official number: SuperGPQA publishes accuracies (its README: DeepSeek-R1 61.82%, the best) but no per-sample
+reference outputs, so no run is compared. The extraction equals the official functions'
 on a table of replies typed from the official patterns' documented cases (tests/unit/benchmarks/test_super_gpqa.py);
 on 200,000 random replies built from answer phrases, wrappers and options it gave the official script's letter every
 time (measured once against the official ``eval/eval.py``, 0 differences; the test runs 20,000 with
