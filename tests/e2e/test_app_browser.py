@@ -1,12 +1,16 @@
 """The viewer in a real headless Chromium (Debian's, driven by Playwright): the runs list, a run, wrong samples,
-a sample with an image, compare, a perf sweep. Screenshots go to $EVALSCOPE_SCREENSHOTS (default
-tests/e2e/screenshots/ under the run's output: a temporary folder) for CI artifacts and docs/app.md."""
+a sample with an image (and one outside the roots, shown as a placeholder), a full-text search, compare, a perf
+sweep, a samples page answered from a partial index that app.js brings up to date, and the offline HTML report
+opened from disk. Screenshots go to $EVALSCOPE_SCREENSHOTS (default a temporary folder) for CI artifacts and
+docs/app.md."""
 
 from __future__ import annotations
 
 import json
 import os
+import struct
 import sys
+import zlib
 from pathlib import Path
 
 import pytest
@@ -21,8 +25,18 @@ from appserver import AppServer, make_eval_run, make_perf_sweep  # noqa: E402
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--proxy-server=http://127.0.0.1:9"]  # anything not on loopback fails (Chromium bypasses loopback)
-PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-                    "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201a5f1e3d50000000049454e44ae426082")
+def _png(size: int = 48) -> bytes:
+    """A size x size RGB PNG (a diagonal gradient), written by hand: no imaging library needed."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\0" + bytes(v for x in range(size) for v in (40 + 4 * x, 90, 200 - 3 * y))
+                    for y in range(size))
+    header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+PNG = _png()
 
 
 @pytest.fixture(scope="module")
@@ -37,9 +51,12 @@ def outputs(tmp_path_factory):
     preds = next((a / "predictions").rglob("*.jsonl"))
     lines = preds.read_text().splitlines()
     first = json.loads(lines[0])
+    (root.parent / "elsewhere.png").write_bytes(PNG)  # a real image, but outside the served root
     first["messages"][0]["content"] = [{"type": "text", "text": "What is in the picture?"},
                                        {"type": "image", "image": None, "sha256": "0123456789abcdef",
-                                        "source": str(a / "images" / "dot.png"), "media_type": "image/png"}]
+                                        "source": str(a / "images" / "dot.png"), "media_type": "image/png"},
+                                       {"type": "image", "image": None, "sha256": "fedcba9876543210",
+                                        "source": str(root.parent / "elsewhere.png"), "media_type": "image/png"}]
     preds.write_text("\n".join([json.dumps(first), *lines[1:]]) + "\n")
     return root
 
@@ -52,20 +69,26 @@ def shots(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def page(outputs):
-    server = AppServer([outputs])
+def browser():
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        pg = browser.new_page(viewport={"width": 1280, "height": 900})
-        failed: list[str] = []
-        # any request off the app's origin, or one that failed other than by being cut off by a navigation
-        pg.on("requestfailed", lambda r: failed.append(r.url) if not r.url.startswith(server.url)
-              or "ERR_ABORTED" not in (r.failure or "") else None)
-        pg.on("request", lambda r: failed.append(r.url) if not r.url.startswith(server.url) else None)
-        pg.base = server.url  # type: ignore[attr-defined]
-        pg.failed = failed  # type: ignore[attr-defined]
-        yield pg
-        browser.close()
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def page(outputs, browser):
+    server = AppServer([outputs])
+    pg = browser.new_page(viewport={"width": 1280, "height": 900})
+    failed: list[str] = []
+    # any request off the app's origin, or one that failed other than by being cut off by a navigation
+    pg.on("requestfailed", lambda r: failed.append(r.url) if not r.url.startswith(server.url)
+          or "ERR_ABORTED" not in (r.failure or "") else None)
+    pg.on("request", lambda r: failed.append(r.url) if not r.url.startswith(server.url) else None)
+    pg.base = server.url  # type: ignore[attr-defined]
+    pg.failed = failed  # type: ignore[attr-defined]
+    yield pg
+    pg.close()
     server.stop()
 
 
@@ -102,9 +125,16 @@ def test_sample_with_image(page, shots):
     card.locator("summary").click()
     img = card.locator("img.thumb")
     img.wait_for()
-    assert page.evaluate("el => el.naturalWidth", img.element_handle()) == 1  # the 1x1 PNG was served
+    assert img.count() == 1  # only the image inside the roots
+    assert page.evaluate("el => el.naturalWidth", img.element_handle()) == 48  # the PNG was served
+    blocked = card.locator(".media-blocked")
+    assert "elsewhere.png" in blocked.text_content() and "outside the served roots" in blocked.text_content()
     assert "What is in the picture?" in card.text_content()
     card.screenshot(path=str(shots / "sample_image.png"))
+    page.fill("input[name=q]", "WHAT IS IN THE PICTURE")
+    page.click("form.filters button")
+    assert page.text_content(".pager .count") == "1–1 of 1" and page.locator("details.sample").count() == 1
+    assert page.failed == []
 
 
 def test_compare_and_perf(page, shots):
@@ -123,3 +153,48 @@ def test_compare_and_perf(page, shots):
     assert "Requests over time" in page.text_content("main")
     page.screenshot(path=str(shots / "perf.png"), full_page=True)
     assert page.failed == []
+
+
+def test_a_partial_index_page_is_brought_up_to_date(outputs, browser, shots):
+    from evalscope.report.store import RunStore, SampleQuery
+
+    store = RunStore([outputs / "a"], background=False)  # indexed only when the test says so
+    server = AppServer([], store=store)
+    try:
+        [info] = store.runs()
+        [file] = store.sample_files(info.id)
+        samples = store.benchmark_samples(info.id, file.model, file.benchmark)
+        pg = browser.new_page(viewport={"width": 1280, "height": 700})
+        pg.goto(server.url + f"/samples?id={info.id}&status=wrong&limit=10")
+        assert "so far" in pg.text_content(".pager .count") and pg.locator(".scanning").count() == 1
+        query = SampleQuery(status="wrong", limit=10)
+        while samples.page(query).total == 0:  # part of the files: some predictions and their reviews
+            samples.work(max_bytes=3000)
+        assert not samples.page(query).complete
+        pg.wait_for_function("document.querySelector('.scanning .found').textContent !== '0'")  # app.js polled
+        pg.reload()
+        shown = pg.locator("details.sample").count()
+        assert 0 < shown < 10 and f"of {shown} so far" in pg.text_content(".pager .count")
+        pg.screenshot(path=str(shots / "samples_scanning.png"), full_page=True)
+        while samples.work():
+            pass
+        pg.wait_for_selector(".scanning", state="detached", timeout=15000)  # app.js reloaded the page
+        assert pg.text_content(".pager .count") == "1–10 of 50"
+        pg.close()
+    finally:
+        server.stop()
+
+
+def test_the_html_report_opens_offline(outputs, browser, shots):
+    report = next(outputs.glob("a/*/reports/report.html"))
+    pg = browser.new_page(viewport={"width": 1100, "height": 900})
+    requests: list[str] = []
+    pg.on("request", lambda r: requests.append(r.url))
+    pg.goto(report.as_uri())
+    assert "mean_acc" in pg.text_content("table.scores") and pg.locator("svg").count() >= 1
+    assert "50 wrong" in pg.text_content("body") and "the first 25 of 50" in pg.text_content("body")
+    pg.locator(".samples details").first.locator("summary").click()  # opens without any script
+    assert "Reference" in pg.locator(".samples details").first.text_content()
+    pg.screenshot(path=str(shots / "report.png"), full_page=False)
+    assert requests == [report.as_uri()]  # nothing else was fetched
+    pg.close()
