@@ -157,10 +157,27 @@ def execute(plugin: "ExternalBackend", task: "TaskConfig", run_dir: "RunDir", ba
     reports = plugin.to_reports(native, work_dir, task.model_id or "model")
     if not reports:
         raise RunFailed(f"{backend}: the harness finished but produced no results (see {work_dir})")
-    reports = [r if r.backend == backend else r.model_copy(update={"backend": backend}) for r in reports]
+    version = harness_version(plugin)
+    reports = [r.model_copy(update={"backend": backend, "backend_version": r.backend_version or version})
+               for r in reports]
     for report in reports:
         write_report(run_dir.reports, report)
     return reports
+
+
+def harness_version(plugin: Any) -> Optional[str]:
+    """``<distribution> <version>`` of the plugin's ``harness`` (its harness's distribution name, e.g.
+    ``harness = "lm-eval"``), read where the harness runs; ``None`` without the attribute or the package."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    dist = getattr(plugin, "harness", None)
+    if not dist:
+        return None
+    try:
+        return f"{dist} {version(dist)}"
+    except PackageNotFoundError:
+        logger.warning("harness distribution %s is not installed here; reports carry no harness version", dist)
+        return None
 
 
 class ExternalRunner(Backend):

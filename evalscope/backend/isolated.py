@@ -164,6 +164,7 @@ def run_isolated(
 
     env = dict(os.environ)
     env.setdefault("PYTHONUNBUFFERED", "1")
+    env["EVALSCOPE_CALLER_CWD"] = os.getcwd()  # the child runs in work_dir: evalscope.backend.paths.caller_path
     cmd = [python or str(envs.env_python(spec.env)), "-m", "evalscope.backend.job", str(job_path), SECRETS_FLAG]
     logger.info("%s: isolated job %s (log %s)", spec.name, job_path, log_path)
     started = time.monotonic()

@@ -154,3 +154,142 @@ def test_what_lm_eval_sends_model_temperature_max_tokens(tmp_path, tasks_dir):
     assert {b["model"] for b in bodies} == {"mock-model"}
     assert {b["temperature"] for b in bodies} == {0.0} and {b["max_tokens"] for b in bodies} == {48}
     assert report(tmp_path / "out", "gsm8k_local")["metrics"][0]["score"] == pytest.approx(0.25)
+
+
+ARC_TEST = Path(os.environ.get("EVALSCOPE_SHARED_DATASETS", "/work/shared/datasets")) / "arc" / \
+    "ARC-Challenge" / "ARC-Challenge-Test.jsonl"
+
+
+def arc_rows(n: int) -> list[dict]:
+    """The first ``n`` four-choice rows of the shared ARC-Challenge test file, in the hub's layout (what
+    lm-eval's built-in ARC tasks read): ``question``, ``choices {text, label}``, ``answerKey``."""
+    rows = []
+    for line in ARC_TEST.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        choices = row["question"]["choices"]
+        if len(choices) == 4:
+            rows.append({"id": row["id"], "question": row["question"]["stem"], "answerKey": row["answerKey"],
+                         "choices": {"text": [c["text"] for c in choices], "label": [c["label"] for c in choices]}})
+        if len(rows) == n:
+            return rows
+    return rows
+
+
+def letter(row: dict) -> str:
+    key = row["answerKey"]
+    return "ABCD"[int(key) - 1] if key in "1234" else key
+
+
+@pytest.mark.skipif(not ARC_TEST.exists(), reason=f"no shared ARC data at {ARC_TEST}")
+def test_builtin_task_repointed_at_a_local_copy(tmp_path):
+    from evalscope.perf.mock_server import run_in_thread
+
+    rows = arc_rows(4)
+    data = tmp_path / "arc_c_test.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    wrong = {"A": "B", "B": "C", "C": "D", "D": "A"}
+    replies = [letter(r) for r in rows[:3]] + [wrong[letter(rows[3])]]
+    script = [{"contains": r["question"], "reply": f" {a}"} for r, a in zip(rows, replies)]
+    override = {"arc_challenge_chat": {  # the task's prompt, filter and metric; the data local, test split only
+        "dataset_path": "json", "dataset_name": None, "dataset_kwargs": {"data_files": {"test": str(data)}},
+        "training_split": None, "validation_split": None, "fewshot_split": None}}
+    with run_in_thread(script=script) as s:
+        args = ["--eval-backend", "lm-eval", "--model", "mock-model", "--api-url", f"{s.root}/v1",
+                "--datasets", "arc_challenge_chat", "--dataset-hub", "local", "--eval-batch-size", "2",
+                "--eval-config", json.dumps({"task_overrides": override})]
+        done = run(args, tmp_path / "out")
+        sent = s.stats()["total_requests"]
+    assert done.returncode == 0, done.stderr[-3000:]
+    rep = report(tmp_path / "out", "arc_challenge_chat")
+    assert rep["metrics"][0]["name"] == "exact_match/remove_whitespace"
+    assert rep["metrics"][0]["score"] == pytest.approx(0.75) and rep["metrics"][0]["num"] == 4
+    assert "exact_match/remove_whitespace" in rep["extra"]["stderr"]["arc_challenge_chat"]  # stderr kept
+    assert rep["backend_version"] == "lm-eval 0.4.13"
+    assert sent == 4
+    (results,) = list((tmp_path / "out").rglob("backends/lm-eval/outputs/*/results_*.json"))
+    assert "exact_match_stderr,remove_whitespace" in json.loads(results.read_text())["results"]["arc_challenge_chat"]
+
+
+def test_builtin_task_without_local_data_fails_fast_naming_it(tmp_path, server):
+    args = ["--eval-backend", "lm-eval", "--model", "mock-model", "--api-url", f"{server.root}/v1",
+            "--datasets", "arc_challenge_chat", "--dataset-hub", "local"]
+    done = run(args, tmp_path / "out", timeout=300)
+    assert done.returncode != 0
+    assert "cannot load the data of task arc_challenge_chat" in done.stderr
+    assert "allenai/ai2_arc" in done.stderr
+    assert server.stats()["total_requests"] == 0
+
+
+MCQ = [  # (question, choices, target index, the choice the server likes)
+    ("Which number is the largest of these", ["seven", "two"], 0, "seven"),
+    ("Which animal says meow", ["dog", "cat"], 1, "cat"),
+    ("Which colour is the sky on a clear day", ["blue", "green"], 0, "blue"),
+    ("Which is a fruit", ["stone", "apple"], 1, "stone"),  # liked: the wrong one
+]
+
+TOKENIZER = """
+import json, sys
+from tokenizers import Tokenizer, models, pre_tokenizers
+from transformers import PreTrainedTokenizerFast
+vocab = json.loads(sys.argv[2])
+tok = Tokenizer(models.WordLevel(vocab=vocab, unk_token="[UNK]"))
+tok.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="[UNK]", pad_token="[PAD]").save_pretrained(sys.argv[1])
+"""
+
+
+def _has_transformers() -> bool:
+    from evalscope.backend import envs
+
+    if not _env_installed():
+        return False
+    probe = subprocess.run([str(envs.env_python("lm_eval")), "-c", "import transformers, tokenizers"],
+                           capture_output=True)
+    return probe.returncode == 0
+
+
+@pytest.mark.skipif(not _has_transformers(), reason="the lm-eval environment has no transformers: "
+                    "evalscope backend install lm-eval --force --extra transformers (backends/lm_eval/ci_setup.sh)")
+def test_loglikelihood_way_out_local_completions_with_a_tokenizer_folder(tmp_path):
+    """A multiple_choice task scored by loglikelihood through ``local-completions`` + a local tokenizer
+    folder against a server giving echo + logprobs: the liked choice wins, so acc is 3/4."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from lm_eval_logprobs_server import LogprobsServer
+
+    from evalscope.backend import envs
+
+    words = sorted({w for q, cs, _, _ in MCQ for w in q.split() + cs})
+    vocab = {"[UNK]": 0, "[PAD]": 1, **{w: i + 2 for i, w in enumerate(words)}}
+    subprocess.run([str(envs.env_python("lm_eval")), "-c", TOKENIZER, str(tmp_path / "tok"), json.dumps(vocab)],
+                   check=True, capture_output=True)
+    folder = tmp_path / "tasks"
+    folder.mkdir()
+    data = folder / "mcq.jsonl"
+    data.write_text("".join(json.dumps({"question": q, "choices": cs, "label": t}) + "\n" for q, cs, t, _ in MCQ))
+    (folder / "mcq_ll.yaml").write_text(yaml.safe_dump({
+        "task": "mcq_ll", "dataset_path": "json", "dataset_kwargs": {"data_files": {"test": str(data)}},
+        "test_split": "test", "output_type": "multiple_choice", "doc_to_text": "{{question}}",
+        "doc_to_choice": "{{choices}}", "doc_to_target": "{{label}}",
+        "metric_list": [{"metric": "acc", "aggregation": "mean", "higher_is_better": True}]}))
+    with LogprobsServer(vocab, {liked for *_, liked in MCQ}) as s:
+        args = ["--eval-backend", "lm-eval", "--model", "base-model", "--api-url", s.url, "--datasets", "mcq_ll",
+                "--eval-config", json.dumps({"model": "local-completions", "tokenizer": str(tmp_path / "tok"),
+                                             "include_path": str(folder)})]
+        done = run(args, tmp_path / "out")
+    assert done.returncode == 0, done.stderr[-3000:]
+    rep = report(tmp_path / "out", "mcq_ll")
+    assert rep["metrics"][0]["name"] == "acc" and rep["metrics"][0]["score"] == pytest.approx(0.75)
+    assert len(s.bodies) >= 1
+    assert all(b["echo"] is True and b["logprobs"] == 1 and b["max_tokens"] == 1 and b["model"] == "base-model"
+               for b in s.bodies)
+    sent = [p for b in s.bodies for p in (b["prompt"] if isinstance(b["prompt"][0], list) else [b["prompt"]])]
+    assert len(sent) == 8 and all(isinstance(i, int) for p in sent for i in p)  # 4 docs x 2 choices, token ids
+
+
+def test_loglikelihood_on_completions_without_a_tokenizer_is_refused(tmp_path, server, tasks_dir):
+    args = unified(server, tasks_dir, task="mcq_local")
+    args[-1] = json.dumps({"include_path": str(tasks_dir), "model": "local-completions"})
+    done = run(args, tmp_path / "out", timeout=300)
+    assert done.returncode != 0
+    assert "mcq_local" in done.stderr and "tokenizer" in done.stderr
+    assert server.stats()["total_requests"] == 0

@@ -3,12 +3,16 @@
 ```yaml
 tasks: [gsm8k_local]                # lm-eval task (or group) names; default: --datasets
 include_path: ./my_tasks            # a folder of task YAMLs (local data: dataset_path json + data_files)
+task_overrides:                     # a built-in task re-pointed at a local copy of its data
+  arc_challenge_chat: {dataset_path: json, dataset_name: null,
+                       dataset_kwargs: {data_files: {test: /data/arc_c_test.jsonl}}}
+offline: true                       # no hub look-ups (default: true when --dataset-hub local)
 model: local-chat-completions       # or local-completions (needs a tokenizer for loglikelihood tasks)
 model_args: {tokenizer: /models/qwen}   # extra model_args, passed through
 num_fewshot: 0
 batch_size: 1
 gen_kwargs: {temperature: 0, max_gen_toks: 256}
-apply_chat_template: true           # always on for chat endpoints
+apply_chat_template: true           # always on for chat endpoints; default off for completions
 fewshot_as_multiturn: false
 system_instruction: null
 limit: 20                           # samples per task (an int) or a share (a float below 1); default: --limit
@@ -50,14 +54,21 @@ class LMEvalConfig(BaseModel):
     """Attempts per request."""
     gen_kwargs: dict[str, Any] = Field(default_factory=dict)
     """Generation arguments of every ``generate_until`` request (default from ``--generation-config``)."""
-    apply_chat_template: bool = True
-    """Send chat messages (required, and forced, for ``local-chat-completions``)."""
+    apply_chat_template: Optional[bool] = None
+    """Send chat messages: forced on for ``local-chat-completions``; off by default for ``local-completions``
+    (lm-eval's default: a raw prompt, as loglikelihood scoring of a base model expects)."""
     fewshot_as_multiturn: bool = False
     """Few-shot examples as alternating user/assistant turns."""
     system_instruction: Optional[str] = None
     """A system message before every prompt."""
     include_path: list[str] = Field(default_factory=list)
     """Folders of task YAMLs to load besides lm-eval's own."""
+    task_overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    """Per task, keys of its YAML replaced (``dataset_path``, ``dataset_name``, ``dataset_kwargs``, splits...):
+    a built-in task keeps its prompt, filters and metrics and reads a local copy of its data."""
+    offline: Optional[bool] = None
+    """No Hugging Face hub look-ups (``HF_HUB_OFFLINE``/``HF_DATASETS_OFFLINE``): a task whose data is not
+    local fails at once instead of after the hub client's retries. Default: on with ``--dataset-hub local``."""
     limit: Optional[Union[int, float]] = None
     """Samples per task (an int), or a share of them (a float below 1); default: ``--limit``."""
     log_samples: bool = True
@@ -74,6 +85,15 @@ class LMEvalConfig(BaseModel):
     def _listify(cls, v: Any) -> Any:
         if isinstance(v, str):
             return [t for t in (p.strip() for p in v.split(",")) if t]
+        return v
+
+    @field_validator("task_overrides")
+    @classmethod
+    def _overrides(cls, v: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        for task, keys in v.items():
+            renamed = keys.get("task", task)
+            if renamed != task:
+                raise ValueError(f"task_overrides.{task}: 'task' cannot rename the task (got {renamed!r})")
         return v
 
     @field_validator("output_path")

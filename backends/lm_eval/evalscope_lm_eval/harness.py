@@ -1,8 +1,9 @@
 """Run lm-eval on a native config (the only module of the plugin that imports ``lm_eval``).
 
-The tasks are built first (a missing dataset fails here, naming the task) and their output types
-checked: a chat endpoint can only answer ``generate_until`` tasks, so loglikelihood tasks are
-refused before any request, with the way out. Then ``simple_evaluate`` runs and its
+The tasks are built first, each alone (a missing dataset fails here, naming the task; a task of
+``task_overrides`` is its own YAML with those keys replaced) and their output types checked: a chat
+endpoint can only answer ``generate_until`` tasks, so loglikelihood tasks are refused before any
+request, with the way out (``local-completions`` with a tokenizer folder, checked here too). Then ``simple_evaluate`` runs and its
 ``EvaluationTracker`` writes ``results_<ts>.json`` and ``samples_<task>_<ts>.jsonl`` as lm-eval's CLI does.
 """
 
@@ -35,44 +36,72 @@ def environment(values: dict[str, str]) -> Iterator[None]:
                 os.environ[k] = v
 
 
-def _leaf_tasks(task_dict: Any) -> Iterator[tuple[str, Any]]:
-    for key, value in task_dict.items():
-        if isinstance(value, dict):
-            yield from _leaf_tasks(value)
-        elif value is not None:
-            yield str(getattr(key, "group_name", key)), value
-
-
-def output_types(tasks: list[str], task_manager: Any) -> dict[str, str]:
-    """``{leaf task: output_type}``; a task that cannot be built (unknown, data missing) is a UsageError."""
-    from lm_eval.tasks import get_task_dict
+def task_specs(tasks: list[str], overrides: dict[str, dict[str, Any]], task_manager: Any) -> list[Any]:
+    """The names to load, a task with ``task_overrides`` as its full YAML config with those keys replaced."""
+    from lm_eval.tasks._yaml_loader import load_yaml
 
     unknown = [t for t in tasks if t not in task_manager.all_tasks]
     if unknown:
         raise UsageError(f"lm-eval: unknown task(s) {', '.join(unknown)}; custom tasks need eval_config "
                          "include_path (a folder of task YAMLs)")
-    try:
-        task_dict = get_task_dict(tasks, task_manager)
-    except Exception as exc:  # datasets raises many kinds for a missing file or hub dataset
-        raise UsageError(f"lm-eval: cannot load the data of task(s) {', '.join(tasks)}: "
-                         f"{type(exc).__name__}: {exc}") from exc
-    out = {}
-    for name, task in _leaf_tasks(task_dict):
-        if isinstance(task, tuple):  # (group, task) in some versions
-            task = task[-1]
-        config = getattr(task, "config", None)
-        out[getattr(config, "task", None) or name] = getattr(task, "OUTPUT_TYPE", None) or getattr(
-            config, "output_type", "generate_until")
+    specs: list[Any] = []
+    for name in tasks:
+        if name not in overrides:
+            specs.append(name)
+            continue
+        entry = task_manager.task_index.get(name)
+        if entry is None or entry.yaml_path is None or name in task_manager.all_groups:
+            raise UsageError(f"lm-eval: task_overrides.{name}: only a task defined by a YAML file can be "
+                             "re-pointed (not a group, a tag or a Python task)")
+        config = load_yaml(entry.yaml_path, resolve_func=True)
+        for key in ("tag", "group"):
+            config.pop(key, None)
+        specs.append({**config, **overrides[name], "task": name})
+    return specs
+
+
+def load_tasks(specs: list[Any], task_manager: Any) -> dict[str, Any]:
+    """``{leaf task: Task}``, each requested task built alone so that one whose data cannot be loaded (a
+    missing file, a hub dataset offline) is a UsageError naming it, before any request."""
+    out: dict[str, Any] = {}
+    for spec in specs:
+        name = spec["task"] if isinstance(spec, dict) else spec
+        try:
+            out.update(task_manager.load([spec])["tasks"])
+        except Exception as exc:  # datasets raises many kinds for a missing file or hub dataset
+            raise UsageError(f"lm-eval: cannot load the data of task {name}: {type(exc).__name__}: {exc}") from exc
     return out
 
 
+def output_types(tasks: dict[str, Any]) -> dict[str, str]:
+    """``{leaf task: output_type}``."""
+    return {name: getattr(task, "OUTPUT_TYPE", None) or getattr(getattr(task, "config", None), "output_type",
+                                                                     "generate_until")
+            for name, task in tasks.items()}
+
+
 def check_endpoint(native: dict[str, Any], types: dict[str, str]) -> None:
+    """Loglikelihood tasks need a completions endpoint with echo + logprobs and a local tokenizer."""
     refused = sorted(t for t, kind in types.items() if kind != "generate_until")
-    if native["model"] == CHAT_MODEL and refused:
+    if not refused:
+        return
+    if native["model"] == CHAT_MODEL:
         raise UsageError(
             f"lm-eval: task(s) {', '.join(refused)} score by loglikelihood, which a chat endpoint cannot give "
             "(it needs echo + logprobs and a tokenizer); run them with eval_config model: local-completions and "
             "tokenizer: <a local tokenizer folder> against a completions server with logprobs (e.g. vLLM)")
+    args = native["model_args"]
+    if args.get("tokenizer_backend") == "remote":  # the server tokenizes (vLLM's /tokenize)
+        return
+    if not args.get("tokenizer"):
+        raise UsageError(
+            f"lm-eval: task(s) {', '.join(refused)} score by loglikelihood: local-completions needs eval_config "
+            "tokenizer: <a local tokenizer folder> (the model's own) to split the prompt from the continuation")
+    try:
+        import transformers  # noqa: F401
+    except ImportError:
+        raise UsageError("lm-eval: a tokenizer folder needs transformers in the lm-eval environment: "
+                         "evalscope backend install lm-eval --force --extra transformers") from None
 
 
 def run(native: dict[str, Any]) -> None:
@@ -82,13 +111,13 @@ def run(native: dict[str, Any]) -> None:
 
     with environment(native.get("env") or {}):
         task_manager = TaskManager(include_path=native["include_path"] or None)
-        types = output_types(native["tasks"], task_manager)
-        check_endpoint(native, types)
+        specs = task_specs(native["tasks"], native.get("task_overrides") or {}, task_manager)
+        check_endpoint(native, output_types(load_tasks(specs, task_manager)))
         tracker = EvaluationTracker(output_path=native["output_path"])
         logger.info("lm-eval %s: tasks %s on %s", getattr(lm_eval, "__version__", "?"), native["tasks"],
                     native["model"])
         results = lm_eval.simple_evaluate(
-            model=native["model"], model_args=native["model_args"], tasks=native["tasks"],
+            model=native["model"], model_args=native["model_args"], tasks=specs,
             num_fewshot=native["num_fewshot"], batch_size=native["batch_size"], limit=native["limit"],
             gen_kwargs=native["gen_kwargs"] or None, apply_chat_template=native["apply_chat_template"],
             fewshot_as_multiturn=native["fewshot_as_multiturn"], system_instruction=native["system_instruction"],

@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
+from evalscope.backend.paths import caller_path
 from evalscope.errors import ConfigError
 from evalscope_lm_eval.config import CHAT_MODEL, COMPLETIONS_MODEL, LMEvalConfig, parse_config
 
@@ -53,7 +54,11 @@ def model_args(cfg: LMEvalConfig, spec: "APIModelSpec", concurrency: int) -> dic
     }
     tokenizer = cfg.tokenizer or cfg.model_args.get("tokenizer")
     if tokenizer:
-        args.update(tokenizer=str(Path(os.path.expanduser(tokenizer)).resolve()), tokenizer_backend="huggingface")
+        folder = caller_path(tokenizer)
+        if not folder.is_dir():
+            raise ConfigError(f"lm-eval: tokenizer {folder} is not a folder (give a local tokenizer folder: "
+                              "tokenizer.json / tokenizer_config.json, as save_pretrained writes it)")
+        args.update(tokenizer=str(folder), tokenizer_backend="huggingface")
     else:  # no tokenizer: prompts go as text (enough for generate_until)
         args.update(tokenizer_backend=None, tokenized_requests=False)
     if spec.generation.timeout is not None:
@@ -77,9 +82,15 @@ def merged_config(task: "TaskConfig", spec: Optional[Any]) -> LMEvalConfig:
     if not isinstance(spec, APIModelSpec):
         raise ConfigError("lm-eval: give the model as --model NAME --api-url URL (an OpenAI-compatible server); "
                           "local checkpoints are not supported by this backend")
+    stray = [t for t in cfg.task_overrides if t not in cfg.tasks]
+    if stray:
+        raise ConfigError(f"lm-eval: task_overrides names task(s) {', '.join(stray)} that are not run "
+                          f"(tasks: {', '.join(cfg.tasks)})")
     updates: dict[str, Any] = {"gen_kwargs": {**gen_kwargs(spec.generation), **cfg.gen_kwargs}}
-    if cfg.model == CHAT_MODEL:
-        updates["apply_chat_template"] = True  # lm-eval's chat model takes messages only
+    if cfg.offline is None:
+        updates["offline"] = task.dataset_hub == "local"
+    # lm-eval's chat model takes messages only; its completions model a raw prompt unless asked
+    updates["apply_chat_template"] = cfg.model == CHAT_MODEL or bool(cfg.apply_chat_template)
     return cfg.model_copy(update=updates)
 
 
@@ -90,7 +101,7 @@ def translate(task: "TaskConfig", backend_dir: Path) -> dict[str, Any]:
     spec = model_spec(task)
     cfg = merged_config(task, spec)
     key = spec.api_key.get_secret_value() if spec.api_key is not None else os.environ.get("OPENAI_API_KEY", "EMPTY")
-    include = [str(Path(os.path.expanduser(p)).resolve()) for p in cfg.include_path]
+    include = [str(caller_path(p)) for p in cfg.include_path]
     for folder in include:
         if not Path(folder).is_dir():
             raise ConfigError(f"lm-eval: include_path {folder} is not a folder")
@@ -106,10 +117,38 @@ def translate(task: "TaskConfig", backend_dir: Path) -> dict[str, Any]:
         "fewshot_as_multiturn": cfg.fewshot_as_multiturn,
         "system_instruction": cfg.system_instruction,
         "include_path": include,
+        "task_overrides": {t: local_files(keys) for t, keys in cfg.task_overrides.items()},
         "limit": cfg.limit,
         "log_samples": cfg.log_samples,
         "seed": cfg.seed,
         "bootstrap_iters": cfg.bootstrap_iters,
         "output_path": str((backend_dir / cfg.output_path).resolve()),
-        "env": {"OPENAI_API_KEY": key},
+        "env": {"OPENAI_API_KEY": key, **(OFFLINE_ENV if cfg.offline else {})},
     }
+
+
+OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
+
+
+def local_files(keys: dict[str, Any]) -> dict[str, Any]:
+    """A task override with its ``dataset_kwargs.data_files`` (and a local ``dataset_path`` folder) made
+    absolute against the caller's directory: the harness may run elsewhere."""
+    out = dict(keys)
+    path = out.get("dataset_path")
+    if isinstance(path, str) and (path.startswith((".", "/", "~")) or os.sep in path) and \
+            caller_path(path).exists():
+        out["dataset_path"] = str(caller_path(path))
+    kwargs = out.get("dataset_kwargs")
+    if isinstance(kwargs, dict) and kwargs.get("data_files") is not None:
+        out["dataset_kwargs"] = {**kwargs, "data_files": _absolute(kwargs["data_files"])}
+    return out
+
+
+def _absolute(files: Any) -> Any:
+    if isinstance(files, str):
+        return files if "://" in files else str(caller_path(files))
+    if isinstance(files, list):
+        return [_absolute(f) for f in files]
+    if isinstance(files, dict):
+        return {split: _absolute(f) for split, f in files.items()}
+    return files

@@ -111,3 +111,43 @@ def test_both_names_reach_the_same_backend():
 
     assert [s.name for s in external_specs()].count("lm-eval") == 1
     assert find_spec("lm-eval").env == find_spec("lm_eval").env == "lm_eval"
+
+
+def test_relative_paths_resolve_against_the_callers_directory(tmp_path, monkeypatch):
+    (tmp_path / "my_tasks").mkdir()
+    (tmp_path / "tok").mkdir()
+    elsewhere = tmp_path / "backends" / "lm-eval"
+    elsewhere.mkdir(parents=True)
+    monkeypatch.chdir(elsewhere)  # an isolated job runs in its work dir
+    monkeypatch.setenv("EVALSCOPE_CALLER_CWD", str(tmp_path))
+    cfg = {"include_path": "./my_tasks", "model": "local-completions", "tokenizer": "tok",
+           "task_overrides": {"gsm8k_local": {"dataset_path": "json",
+                                              "dataset_kwargs": {"data_files": {"test": "data/t.jsonl"}}}}}
+    native = translate(unified(eval_config=cfg), tmp_path)
+    assert native["include_path"] == [str((tmp_path / "my_tasks").resolve())]
+    assert native["model_args"]["tokenizer"] == str((tmp_path / "tok").resolve())
+    files = native["task_overrides"]["gsm8k_local"]["dataset_kwargs"]["data_files"]
+    assert files == {"test": str((tmp_path / "data" / "t.jsonl").resolve())}
+    assert native["task_overrides"]["gsm8k_local"]["dataset_path"] == "json"
+
+
+def test_task_overrides_must_name_a_task_that_runs(tmp_path):
+    with pytest.raises(ConfigError, match="task_overrides names task.*arc_challenge_chat"):
+        translate(unified(eval_config={"task_overrides": {"arc_challenge_chat": {"dataset_path": "json"}}}),
+                  tmp_path)
+    with pytest.raises(ConfigError, match="cannot rename"):
+        translate(unified(eval_config={"task_overrides": {"gsm8k_local": {"task": "other"}}}), tmp_path)
+
+
+def test_offline_follows_dataset_hub_local(tmp_path):
+    assert "HF_HUB_OFFLINE" not in translate(unified(), tmp_path)["env"]
+    env = translate(unified(dataset_hub="local"), tmp_path)["env"]
+    assert env["HF_HUB_OFFLINE"] == env["HF_DATASETS_OFFLINE"] == "1"
+    assert "HF_HUB_OFFLINE" not in translate(unified(dataset_hub="local", eval_config={"offline": False}),
+                                             tmp_path)["env"]
+
+
+def test_a_missing_tokenizer_folder_is_named(tmp_path):
+    with pytest.raises(ConfigError, match="tokenizer .*nope is not a folder"):
+        translate(unified(eval_config={"model": "local-completions", "tokenizer": str(tmp_path / "nope")}),
+                  tmp_path)
