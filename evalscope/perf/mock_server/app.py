@@ -151,7 +151,7 @@ async def completion(request: web.Request, endpoint: str) -> web.StreamResponse:
         state.record({**entry, "status": 400})
         return _json(error_body("stream_options must be an object, e.g. {\"include_usage\": true}"), status=400)
     text = match_text(body, endpoint)
-    images = match_images(body, endpoint)
+    images = match_images(body, endpoint, hashes=config.image_hashes or state.script.has_image_rules)
     decision = state.decide(endpoint, text, [i["sha256"] for i in images if "sha256" in i])
     entry.update(prompt_sha256=hashlib.sha256(text.encode()).hexdigest(), prompt_index=decision.index)
     if images:

@@ -96,6 +96,11 @@ class MockServerConfig(BaseModel):
     default_reply: Optional[str] = None
     """Reply when no rule matches; ``None`` means generated filler of ``output_tokens`` tokens."""
 
+    image_hashes: bool = True
+    """Decode and sha256 every ``data:`` image of a request for the log. ``False``: the log gives each image's size
+    (from the base64 length), MIME type and width/height (from its first bytes) without decoding it all, which
+    costs milliseconds per large image; images are still hashed while the script has ``image_sha256`` rules."""
+
     embedding_dim: int = Field(64, ge=1, le=16384)
     """Length of the vectors when a request names no ``dimensions`` (at most 16384, as ``dimensions``)."""
     reject_dimensions: bool = False

@@ -37,9 +37,47 @@ def _image_size(data: bytes) -> Optional[tuple[int, int]]:
     return None
 
 
-def match_images(body: dict, endpoint: str) -> list[dict[str, Any]]:
+HEAD_CHARS = 87_384
+"""Base64 characters (64 KiB of image) read for a JPEG's dimensions when images are not decoded whole."""
+
+
+def _image_head(payload: str) -> Optional[bytes]:
+    """The first bytes of a base64 image (enough for a PNG/GIF header, or 64 KiB for a JPEG's frame header)."""
+    try:
+        head = base64.b64decode(payload[:44], validate=True)
+        if head[:2] == b"\xff\xd8":
+            head = base64.b64decode(payload[:HEAD_CHARS], validate=True)
+    except ValueError:
+        return None
+    return head
+
+
+def _image_entry(header: str, payload: str, hashes: bool) -> dict[str, Any]:
+    """What the log says of one ``data:`` URI image (see :func:`match_images`)."""
+    media_type = header[5:].split(";")[0]
+    if not header.endswith(";base64"):
+        data = payload.encode()
+    elif hashes:
+        try:
+            data = base64.b64decode(payload, validate=True)
+        except ValueError:
+            return {"error": "bad base64"}
+    else:
+        head = _image_head(payload) if len(payload) % 4 == 0 else None
+        if head is None:
+            return {"error": "bad base64"}
+        size = _image_size(head)
+        return {"bytes": len(payload) // 4 * 3 - payload[-2:].count("="),
+                "media_type": media_type, "width": size[0] if size else None, "height": size[1] if size else None}
+    size = _image_size(data)
+    return {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data), "media_type": media_type,
+            "width": size[0] if size else None, "height": size[1] if size else None}
+
+
+def match_images(body: dict, endpoint: str, hashes: bool = True) -> list[dict[str, Any]]:
     """The images of the last user message, as received: sha256, size in bytes, MIME type, width and height of each
-    ``data:`` URI part (an http(s) URL part is listed by its URL); what ``image_sha256`` rules and the log see."""
+    ``data:`` URI part (an http(s) URL part is listed by its URL); what ``image_sha256`` rules and the log see.
+    ``hashes=False``: no sha256, and base64 is not decoded past the header (its size comes from its length)."""
     messages = body.get("messages") if endpoint == "chat" else None
     user = next((m for m in reversed(messages or []) if isinstance(m, dict) and m.get("role") == "user"), None)
     content = user.get("content") if user else None
@@ -52,14 +90,7 @@ def match_images(body: dict, endpoint: str) -> list[dict[str, Any]]:
             out.append({"url": url})
             continue
         header, _, payload = url.partition(",")
-        try:
-            data = base64.b64decode(payload, validate=True) if header.endswith(";base64") else payload.encode()
-        except ValueError:
-            out.append({"error": "bad base64"})
-            continue
-        size = _image_size(data)
-        out.append({"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data), "media_type": header[5:].split(";")[0],
-                    "width": size[0] if size else None, "height": size[1] if size else None})
+        out.append(_image_entry(header, payload, hashes))
     return out
 
 

@@ -66,6 +66,11 @@ class Script:
     def __len__(self) -> int:
         return len(self.rules)
 
+    @property
+    def has_image_rules(self) -> bool:
+        """Whether a rule matches on image content (so each image must be decoded and hashed)."""
+        return bool(self._image)
+
     def match(self, text: str, images: Sequence[str] = ()) -> Optional[tuple[int, Rule]]:
         """``images``: the hex sha256 of each image of the message (``image_sha256`` rules)."""
         if not self.rules:

@@ -15,7 +15,7 @@ import pytest
 
 from evalscope.perf.mock_server import run_in_thread
 from evalscope.perf.mock_server.config import Rule
-from evalscope.perf.mock_server.generate import _image_size
+from evalscope.perf.mock_server.generate import _image_size, match_images
 from evalscope.perf.mock_server.script import Script
 
 
@@ -77,3 +77,37 @@ def test_server_answers_by_image_content_and_logs_what_arrived():
     assert images[1][0]["sha256"] == hb and (images[1][0]["width"], images[1][0]["height"]) == (30, 40)
     assert images[2] == [{"url": "https://example.invalid/x.png"}]
 
+
+
+def _jpeg(width: int, height: int, app_bytes: int) -> bytes:
+    """A JPEG header (an APPn segment of ``app_bytes``, then the frame header) and some scan bytes."""
+    app = b"\xff\xe1" + struct.pack(">H", app_bytes + 2) + b"\x00" * app_bytes
+    sof = b"\xff\xc0" + struct.pack(">HBHH", 17, 8, height, width) + b"\x03" + b"\x00" * 9
+    return b"\xff\xd8" + app + sof + b"\x11" * 1000
+
+
+@pytest.mark.parametrize("data", [png(20, 10), png(7, 3) + b"x", png(9, 9) + b"xy", _jpeg(640, 480, 30_000),
+                                  b"GIF89a" + struct.pack("<HH", 12, 34) + b"\x00" * 50, b"not an image at all"])
+def test_log_without_hashes_reads_size_type_and_dimensions_from_the_base64_alone(data):
+    body = {"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": _uri(data)}}]}]}
+    hashed, = match_images(body, "chat")
+    cheap, = match_images(body, "chat", hashes=False)
+    assert hashed.pop("sha256") == hashlib.sha256(data).hexdigest()
+    assert cheap == hashed and cheap["bytes"] == len(data)
+
+
+def test_log_without_hashes_still_flags_base64_of_a_wrong_length():
+    body = {"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": _uri(png(4, 4))[:-1]}}]}]}
+    assert match_images(body, "chat", hashes=False) == [{"error": "bad base64"}]
+
+
+def test_server_without_image_hashes_logs_no_sha256_unless_a_rule_needs_it():
+    a = png(20, 10, 0)
+    with run_in_thread(image_hashes=False, default_reply="none") as server:
+        assert _ask(server.url, "text", _uri(a)) == "none"
+        assert server.stats(requests=True)["requests"][0]["images"] == [
+            {"bytes": len(a), "media_type": "image/png", "width": 20, "height": 10}]
+    rule = [{"image_sha256": hashlib.sha256(a).hexdigest(), "reply": "by image"}]
+    with run_in_thread(image_hashes=False, script=rule, default_reply="none") as server:
+        assert _ask(server.url, "text", _uri(a)) == "by image"
+        assert server.stats(requests=True)["requests"][0]["images"][0]["sha256"] == rule[0]["image_sha256"]
