@@ -19,6 +19,7 @@ import io
 import logging
 import math
 import os
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Optional
@@ -34,6 +35,20 @@ JPEG_QUALITIES = (85, 70, 55, 40)
 MIN_SIDE = 16
 """Images are never scaled below this many pixels on their short side; past it an image that does not fit is
 an error."""
+
+
+_MEDIA_TYPE = re.compile(r"[A-Za-z0-9.+-]+/[A-Za-z0-9.+-]+")
+
+
+class Base64Text(str):
+    """A ``data:<type>;base64,...`` URI made here from bytes: only base64 characters after a checked MIME type, so
+    JSON writes it unchanged and request encoders splice it in without scanning it (``evalscope.wire.json_body``)."""
+
+    @classmethod
+    def data_uri(cls, data: bytes, media_type: str) -> str:
+        """``data`` as a ``data:`` URI; a ``Base64Text`` when ``media_type`` is a plain ``type/subtype``."""
+        uri = f"data:{media_type};base64,{base64.b64encode(data).decode('ascii')}"
+        return cls(uri) if _MEDIA_TYPE.fullmatch(media_type) else uri
 
 
 @dataclass(frozen=True)
@@ -175,8 +190,8 @@ def prepare_part(part: Any, limits: ImageLimits) -> Any:
     media_type = part.media_type or media_type
     _check_image(data, media_type, what)
     out, out_type = fit_image(data, media_type, limits, what)
-    uri = f"data:{out_type};base64,{base64.b64encode(out).decode('ascii')}"
-    return part.model_copy(update={"image": uri, "media_type": out_type})
+    # model_copy does not validate, so the part keeps the Base64Text (a plain str would be re-scanned as JSON)
+    return part.model_copy(update={"image": Base64Text.data_uri(out, out_type), "media_type": out_type})
 
 
 def prepare_messages(messages: list[ChatMessage], limits: ImageLimits) -> list[ChatMessage]:

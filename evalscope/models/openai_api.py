@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Optional
 from evalscope.api import ChatMessage, ModelError, ModelOutput
 from evalscope.registry import register
 from evalscope.secrets import is_secret_name, mask_url, redact, url_secrets
+from evalscope.wire.json_body import dumps_body
 from evalscope.wire.openai import StreamAccumulator, build_payload, endpoint_url, error_message, parse_response
 from evalscope.wire.retry import RetryPolicy, Transient, is_transient_status, retry_after_seconds, send_with_retries
 from evalscope.wire.sse import SSEDecoder
@@ -81,8 +82,7 @@ class OpenAICompatibleModel:
 
     async def generate(self, messages: list[ChatMessage], config: "GenerationConfig") -> ModelOutput:
         body = build_payload(self.kind, self.model_name, messages, config.request_fields(), config.stream)
-        # a body with inline images is megabytes of JSON: encoded in a thread, not on the event loop
-        raw = await asyncio.to_thread(_dumps, body) if any(m.media for m in messages) else _dumps(body)
+        raw = dumps_body(body)  # inline images (megabytes of base64) spliced in, not scanned by the JSON encoder
         policy = self._retry or RetryPolicy(retries=config.retries)
         attempts = 0
 
@@ -158,10 +158,6 @@ class OpenAICompatibleModel:
         output = acc.output()
         output.ttft = ttft
         return output
-
-
-def _dumps(body: dict[str, Any]) -> bytes:
-    return json.dumps(body).encode()
 
 
 def _loads_chunk(data: str) -> Any:

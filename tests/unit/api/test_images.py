@@ -153,3 +153,25 @@ def test_limits_are_sizes_and_part_of_a_runs_identity():
     with pytest.raises(ValueError):
         DatasetArgs(max_image_bytes=0)
     assert ImageLimits.of(args) == ImageLimits(5_000_000, 1_000_000)
+
+
+def test_a_prepared_image_reaches_the_request_body_unscanned_and_byte_exact(tmp_path):
+    """prepare_part marks its data: URI as Base64Text; it survives the codec, and the body is json.dumps' bytes."""
+    import json
+
+    from evalscope.api.images import Base64Text
+    from evalscope.wire.json_body import dumps_body
+    from evalscope.wire.openai import build_payload
+
+    data = make_image(noise=True)
+    path = tmp_path / "a.png"
+    path.write_bytes(data)
+    message = ChatMessage(role="user", content=[ContentText(text='say "hi"\n'), ContentImage(image=str(path))])
+    prepared = prepare_messages([message], ImageLimits())
+    assert isinstance(prepared[0].content[1].image, Base64Text)
+    body = build_payload("chat", "m", prepared, {"temperature": 0}, False)
+    url = body["messages"][0]["content"][1]["image_url"]["url"]
+    assert isinstance(url, Base64Text)
+    raw = dumps_body(body)
+    assert raw == json.dumps(body).encode()
+    assert base64.b64decode(json.loads(raw)["messages"][0]["content"][1]["image_url"]["url"].split(",")[1]) == data

@@ -1,0 +1,51 @@
+"""dumps_body: the same bytes as json.dumps(body).encode(), base64 media made by evalscope spliced in rather than
+encoded; every other string goes through the JSON encoder."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+
+import pytest
+
+from evalscope.api.images import Base64Text
+from evalscope.wire.json_body import dumps_body
+
+IMAGE = Base64Text.data_uri(os.urandom(60_000), "image/png")
+PLAIN = "data:image/png;base64," + base64.b64encode(os.urandom(30_000)).decode()
+
+
+def body(*images: str, text: str = "What is on the page?") -> dict:
+    parts = [{"type": "text", "text": text}] + [{"type": "image_url", "image_url": {"url": u}} for u in images]
+    return {"model": "m", "messages": [{"role": "system", "content": "Be brief."},
+                                       {"role": "user", "content": parts}],
+            "temperature": 0.0, "max_tokens": 16, "stop": ("a", "b"), "stream": False, "seed": None}
+
+
+@pytest.mark.parametrize("value", [
+    body(IMAGE),
+    body(IMAGE, PLAIN, "https://example.com/x.png", IMAGE),                     # several, in order, mixed
+    body(*[Base64Text.data_uri(os.urandom(100 + i), "image/jpeg") for i in range(12)]),  # placeholders 1 and 10
+    body(IMAGE, text='"quoted" \\ and\nnew lines, non-ASCII é 漢字 \x00 \x7f ' * 500),
+    body(PLAIN + "\n" + PLAIN),                                                  # a plain str is encoded
+    {"model": "m", "prompt": "short", "n": 1},
+    {"nested": [[IMAGE, {"k": IMAGE}], 1, 2.5, True, None], IMAGE[:40]: IMAGE},
+])
+def test_same_bytes_as_json_dumps(value):
+    assert dumps_body(value) == json.dumps(value).encode()
+
+
+def test_text_that_looks_like_a_placeholder_is_left_alone():
+    value = body(IMAGE, text="\\u0000deadbeefdeadbeef:0\\u0000 \x00deadbeef:0\x00 :0")
+    assert dumps_body(value) == json.dumps(value).encode()
+
+
+def test_base64_text_only_for_a_plain_media_type():
+    data = os.urandom(90)
+    assert isinstance(Base64Text.data_uri(data, "image/svg+xml"), Base64Text)
+    odd = Base64Text.data_uri(data, 'image/png"; x="y')  # a media type JSON must escape: a plain str
+    assert not isinstance(odd, Base64Text) and odd.endswith(base64.b64encode(data).decode())
+    value = body(odd)
+    assert dumps_body(value) == json.dumps(value).encode()
+    assert json.loads(dumps_body(body(IMAGE)))["messages"][1]["content"][1]["image_url"]["url"] == IMAGE
