@@ -25,14 +25,34 @@ from pathlib import Path
 
 from evalscope.perf.mock_server import run_in_subprocess
 
+# Runs the CLI; at exit: peak RSS (VmHWM: ru_maxrss would count the bench's own memory, inherited through
+# fork + exec), CPU seconds, and RSS sampled every 50 ms (time, kB) to split loading from asking.
 RSS_WRAPPER = (
-    "import atexit, resource, sys\n"
-    "atexit.register(lambda: sys.stderr.write("
-    "f'MAXRSS_KB {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}\\n'))\n"
+    "import atexit, json, resource, sys, threading, time\n"
+    "def status(key):\n"
+    "    with open('/proc/self/status') as f:\n"
+    "        return next(int(l.split()[1]) for l in f if l.startswith(key))\n"
+    "samples = []\n"
+    "def sample():\n"
+    "    while True:\n"
+    "        samples.append((time.time(), status('VmRSS')))\n"
+    "        time.sleep(0.05)\n"
+    "threading.Thread(target=sample, daemon=True).start()\n"
+    "def report():\n"
+    "    u = resource.getrusage(resource.RUSAGE_SELF)\n"
+    "    sys.stderr.write(f'MAXRSS_KB {status(\"VmHWM\")}\\nCPU_S {u.ru_utime + u.ru_stime}\\n'\n"
+    "                     f'RSS_SAMPLES {json.dumps(samples)}\\n')\n"
+    "atexit.register(report)\n"
     "from evalscope.cli.main import main\n"
     "sys.argv = ['evalscope', *sys.argv[1:]]\n"
     "sys.exit(main())\n"
 )
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def page(seed: int, size=(1000, 1400), photo: bool = False) -> bytes:
@@ -82,23 +102,44 @@ def generate(root: Path, n: int, shards: int = 4, photo: bool = False) -> float:
     return total / n
 
 
-def run(data: Path, latency_ms: float, batch: int) -> dict:
-    with run_in_subprocess(latency_ms=latency_ms, default_reply="ANSWER: page",
-                           keep_requests=100_000) as server, tempfile.TemporaryDirectory() as work:
+def sent_sizes(data: Path) -> list[int]:
+    """The byte size of every image in the data, sorted (what the mock's log must show arriving)."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    sizes: list[int] = []
+    for path in sorted((data / "DocVQA").glob("*.parquet")):
+        column = pq.read_table(path, columns=["image"]).column("image")
+        sizes += pc.binary_length(pc.struct_field(column, "bytes")).to_pylist()
+    return sorted(sizes)
+
+
+def run(data: Path, latency_ms: float, batch: int, hash_images: bool) -> dict:
+    cheap = {} if hash_images else {"image_hashes": False}  # the mock's default is to hash
+    with run_in_subprocess(latency_ms=latency_ms, default_reply="ANSWER: page", keep_requests=100_000,
+                           **cheap) as server, tempfile.TemporaryDirectory() as work:
         cmd = [sys.executable, "-c", RSS_WRAPPER, "eval", "--model", "mock-vl", "--api-url", server.url,
                "--datasets", "docvqa", "--dataset-args", json.dumps({"docvqa": {"local_path": str(data)}}),
                "--eval-batch-size", str(batch), "--work-dir", work]
-        t0 = time.perf_counter()
+        load, server_cpu, t0 = os.getloadavg()[0], cpu_seconds(server.proc.pid), time.perf_counter()
         done = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
         wall = time.perf_counter() - t0
+        server_cpu = cpu_seconds(server.proc.pid) - server_cpu
         if done.returncode != 0:
             raise SystemExit(done.stderr[-2000:])
         log = server.stats(requests=True)["requests"]
-    rss = next(int(line.split()[1]) for line in done.stderr.splitlines() if line.startswith("MAXRSS_KB"))
+    lines = dict(line.split(" ", 1) for line in done.stderr.splitlines() if line.startswith(("MAXRSS_KB", "CPU_S",
+                                                                                            "RSS_SAMPLES")))
     arrived = sorted(r["arrived"] for r in log)
-    intact = all(len(r.get("images", ())) == 1 for r in log)
+    rss = json.loads(lines["RSS_SAMPLES"])
+    images = [i for r in log for i in r.get("images", ())]
+    intact = (all(len(r.get("images", ())) == 1 for r in log) and sorted(i["bytes"] for i in images) == sent_sizes(data)
+              and all((i["width"], i["height"]) == (1000, 1400) for i in images))
     return {"wall": wall, "requests": len(log), "span": arrived[-1] - arrived[0] + latency_ms / 1000,
-            "rss_mb": rss / 1024, "intact": intact}
+            "rss_mb": int(lines["MAXRSS_KB"]) / 1024, "intact": intact, "load": load,
+            "rss_loading_mb": max((kb for t, kb in rss if t < arrived[0]), default=0) / 1024,
+            "rss_asking_mb": max((kb for t, kb in rss if t >= arrived[0]), default=0) / 1024,
+            "client_cpu": float(lines["CPU_S"]), "server_cpu": server_cpu}
 
 
 def main() -> None:
@@ -108,6 +149,9 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "evalscope_vision_bench")
     parser.add_argument("--latencies", default="0,200")
     parser.add_argument("--photo", action="store_true", help="pages with an incompressible band (~0.5 MB each)")
+    parser.add_argument("--hash-images", action="store_true",
+                        help="the mock decodes and hashes every image (its default; off here, it costs the mock "
+                             "~3 ms of CPU per 0.5 MB image on the machine the client runs on)")
     args = parser.parse_args()
     t0 = time.perf_counter()
     args.data = args.data / f"{args.n}{'-photo' if args.photo else ''}"
@@ -115,12 +159,14 @@ def main() -> None:
     print(f"data: {args.n} samples, 1000x1400 PNG pages, mean {mean_bytes / 1e3:.0f} kB "
           f"(generated or reused in {time.perf_counter() - t0:.0f} s)")
     for latency in (float(x) for x in args.latencies.split(",")):
-        r = run(args.data, latency, args.batch)
+        r = run(args.data, latency, args.batch, args.hash_images)
         ideal = args.n * latency / 1000 / args.batch
         ratio = f"{r['span'] / ideal:.3f}x ideal" if ideal else "-"
-        print(f"latency {latency:.0f} ms: wall {r['wall']:.2f} s, requests {r['requests']}, first request to last "
-              f"answer {r['span']:.2f} s (ideal {ideal:.2f} s, {ratio}), peak RSS {r['rss_mb']:.0f} MB, "
-              f"one image per request: {r['intact']}")
+        print(f"latency {latency:.0f} ms (load average {r['load']:.1f}): wall {r['wall']:.2f} s, requests "
+              f"{r['requests']}, first request to last answer {r['span']:.2f} s (ideal {ideal:.2f} s, {ratio}), "
+              f"peak RSS {r['rss_mb']:.0f} MB (loading {r['rss_loading_mb']:.0f}, asking {r['rss_asking_mb']:.0f}), "
+              f"CPU: client {r['client_cpu']:.1f} s, mock {r['server_cpu']:.1f} s; one image per request, each of "
+              f"its size and 1000x1400: {r['intact']}")
 
 
 if __name__ == "__main__":

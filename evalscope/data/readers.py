@@ -114,19 +114,22 @@ def _csv(path: Path, delimiter: str, fieldnames: Optional[Sequence[str]]) -> Ite
         yield row
 
 
+ROWS_OF_LARGE_CELLS = 4
+"""Rows made Python objects at once from a parquet row group of large cells (more than 64 kB a row)."""
+
+
 def _parquet(path: Path) -> Iterator[dict[str, Any]]:
     try:
         import pyarrow.parquet as pq
     except ImportError:
         raise DatasetError(f"{path}: reading parquet needs pyarrow: pip install 'evalscope[parquet]'") from None
-    parquet = pq.ParquetFile(path)
-    # one row group at a time, without read-ahead; rows of large cells (image bytes) made Python objects one by
-    # one, so a file of images is never held whole, nor a batch of its rows
+    parquet = pq.ParquetFile(path, buffer_size=1 << 20, pre_buffer=False)
+    # one row group at a time, without read-ahead; a group of large cells (image bytes) is streamed a few rows at
+    # a time through a 1 MB read buffer, so neither a file of images nor a whole row group of them is held
     for i in range(parquet.num_row_groups):
-        group = parquet.read_row_group(i, use_threads=False)
         meta = parquet.metadata.row_group(i)
         if meta.total_byte_size / max(meta.num_rows, 1) < 65536:
-            yield from group.to_pylist()
+            yield from parquet.read_row_group(i, use_threads=False).to_pylist()
             continue
-        for j in range(group.num_rows):
-            yield group.slice(j, 1).to_pylist()[0]
+        for batch in parquet.iter_batches(batch_size=ROWS_OF_LARGE_CELLS, row_groups=[i], use_threads=False):
+            yield from batch.to_pylist()
