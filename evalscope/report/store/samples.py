@@ -308,7 +308,8 @@ class BenchmarkSamples:
                 rows, decided = self._searched(search, p, part, rows)
                 final = final and decided
             out.append((p, rows))
-        if final:
+        if final:  # kept compact: 8 bytes a row
+            out = [(p, rows if isinstance(rows, range) else array("q", rows)) for p, rows in out]
             self._final[key] = (signature, out)
             if len(self._final) > 32:
                 self._final.popitem(last=False)
