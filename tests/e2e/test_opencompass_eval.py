@@ -27,6 +27,8 @@ import pytest
 
 ARC = Path("/work/shared/datasets/arc/ARC-Challenge/ARC-Challenge-Dev.jsonl")
 GSM8K = Path("/work/shared/datasets/gsm8k")
+MMLU = Path("/work/shared/datasets/mmlu")
+CEVAL = Path("/work/shared/datasets/ceval")
 KEY = "sk-oc-e2e-secret-7"
 N = 8
 
@@ -252,3 +254,39 @@ def test_missing_dataset_file_fails_before_any_request(tmp_path, data_dir):
         assert server.stats()["total_requests"] == 0
     assert done.returncode != 0
     assert "dataset gsm8k" in done.stderr and str(partial / "data" / "gsm8k") in done.stderr
+
+
+@pytest.mark.skipif(not (MMLU / "test").is_dir() or not (CEVAL / "ceval.zip").exists(),
+                    reason=f"shared MMLU/C-Eval absent ({MMLU}, {CEVAL})")
+def test_mmlu_and_ceval_subjects_become_subsets(tmp_path):
+    """mmlu (57 subjects) and ceval (52), the first sample of each, the server always answering "A"."""
+    import csv
+    import zipfile
+
+    from evalscope.perf.mock_server import run_in_thread
+
+    root = tmp_path / "oc_data" / "data"
+    root.mkdir(parents=True)
+    (root / "mmlu").symlink_to(MMLU, target_is_directory=True)
+    formal = root / "ceval" / "formal_ceval"
+    formal.mkdir(parents=True)
+    for split in ("dev", "val"):
+        (formal / split).symlink_to(CEVAL / split, target_is_directory=True)
+    with zipfile.ZipFile(CEVAL / "ceval.zip") as z:  # C-Eval's test split is only in the zip; OpenCompass reads it
+        z.extractall(formal, [n for n in z.namelist() if n.startswith("test/")])
+    mmlu_a = [next(csv.reader(f.open(encoding="utf-8")))[-1] == "A" for f in sorted((MMLU / "test").glob("*.csv"))]
+    ceval_a = [list(csv.DictReader(f.open(encoding="utf-8")))[0]["answer"] == "A"
+               for f in sorted((CEVAL / "val").glob("*_val.csv"))]
+    work = tmp_path / "out"
+    with run_in_thread(default_reply="A") as server:
+        args = unified(server.url, tmp_path / "oc_data", ("mmlu", "ceval"))
+        done = run([*args[:args.index("--limit") + 1], "1", *args[args.index("--limit") + 2:]], work)
+        assert server.stats()["total_requests"] == len(mmlu_a) + len(ceval_a) == 57 + 52
+    assert done.returncode == 0, done.stderr[-4000:]
+    mmlu, ceval = report(work, "mmlu"), report(work, "ceval")
+    subsets = mmlu["metrics"][0]["categories"][0]["subsets"]
+    assert len(subsets) == 57 and all(s["name"].startswith("lukaemon_mmlu_") and s["num"] == 1 for s in subsets)
+    assert mmlu["metrics"][0]["score"] == pytest.approx(sum(mmlu_a) / 57, abs=1e-4)
+    assert len(ceval["metrics"][0]["categories"][0]["subsets"]) == 52
+    assert ceval["metrics"][0]["score"] == pytest.approx(sum(ceval_a) / 52, abs=1e-4)
+    assert len(list(work.rglob("reviews/*/mmlu_lukaemon_mmlu_*.jsonl"))) == 57

@@ -4,8 +4,8 @@ OpenCompass's ``opencompass`` console script is broken in ms-opencompass 0.1.6 (
 no ``time_str``), so the run goes through ``opencompass.cli.main.run_task(Arguments(config=...))``
 with a config file written here: the dataset configs (loaded from the package's
 ``configs/datasets/<folder>/<stem>.py``, or built from custom files by OpenCompass's own
-``make_custom_dataset_config``), the ``OpenAIExtra`` models, and a naive partitioner (one infer task per
-model and dataset, each a subprocess).
+``make_custom_dataset_config``), the models, and naive partitioners that group the datasets into about
+one task per worker (each task is a subprocess with ~10 s of imports: mmlu alone has 57 dataset abbrs).
 
 Before any request every dataset is loaded here by OpenCompass's own loader, from the local data
 folder only: a missing file is a ``UsageError`` naming the dataset and the path, never a download
@@ -18,6 +18,7 @@ import copy
 import difflib
 import json
 import logging
+import math
 import os
 from pathlib import Path
 from typing import Any, Optional
@@ -159,7 +160,7 @@ def build_config(native: dict[str, Any], cache: str) -> tuple[dict[str, Any], di
     """OpenCompass's config dict and, per requested dataset, ``{abbr: test samples}``."""
     from opencompass.partitioners import NaivePartitioner
     from opencompass.runners import LocalRunner
-    from opencompass.tasks import OpenICLInferTask
+    from opencompass.tasks import OpenICLEvalTask, OpenICLInferTask
     from opencompass.utils.run import get_config_type
 
     datasets, plan = [], {}
@@ -167,15 +168,17 @@ def build_config(native: dict[str, Any], cache: str) -> tuple[dict[str, Any], di
         configs = [custom_config(ref)] if "custom" in ref else named_configs(ref, native["limit"])
         plan[ref["name"]] = preflight(ref["name"], configs, cache)
         datasets += configs
-    config = {
-        "models": copy.deepcopy(native["models"]),
-        "datasets": datasets,
-        "infer": {
-            "partitioner": {"type": get_config_type(NaivePartitioner)},
-            "runner": {"type": get_config_type(LocalRunner), "max_num_workers": native["max_num_workers"],
-                       "debug": native["debug"], "task": {"type": get_config_type(OpenICLInferTask)}},
-        },
-    }
+    workers = native["max_num_workers"]
+    # one subprocess per task, ~10 s of imports each: group the datasets into about one task per worker
+    per_task = max(1, math.ceil(len(datasets) / workers))
+
+    def stage(task: type) -> dict[str, Any]:
+        return {"partitioner": {"type": get_config_type(NaivePartitioner), "n": per_task},
+                "runner": {"type": get_config_type(LocalRunner), "max_num_workers": workers,
+                           "debug": native["debug"], "task": {"type": get_config_type(task)}}}
+
+    config = {"models": copy.deepcopy(native["models"]), "datasets": datasets,
+              "infer": stage(OpenICLInferTask), "eval": stage(OpenICLEvalTask)}
     return config, plan
 
 
