@@ -134,21 +134,77 @@ class FileIndex:
                     break
                 data += more
         last = data.rfind(b"\n")
-        touched: list[int] = []
-        start = 0
-        while start <= last:
-            nl = data.find(b"\n", start)
-            self.lineno += 1
-            if nl > start and (data[start] == 0x7B or not data[start:nl].isspace()):
-                row = self._add(data, start, nl, self.end + start)
-                if row is not None:
-                    touched.append(row)
-            start = nl + 1
+        touched = self._lines(data, last)
         self.end += last + 1
         at_eof = self.end + (len(data) - last - 1) >= self.size
         self.tail_pending = at_eof and self.end < self.size
         if at_eof:
             self._settled = (self.size, self.mtime_ns)
+        return touched
+
+    def _lines(self, data: bytes, last: int) -> list[int]:
+        """Index the lines of ``data[:last + 1]``. The common shape (evalscope's records) is read here in one
+        loop, :func:`fields_at` unrolled (this runs once per line of every file); any other line goes to
+        :meth:`_add`."""
+        touched: list[int] = []
+        find, rfind, head, tail, score_at = data.find, data.rfind, _HEAD.match, _ERROR.fullmatch, _SCORE.match
+        position, keys, offsets, lengths = self.position, self.keys, self.offsets, self.lengths
+        scores, errored, subset_ids, subsets = self.scores, self.errored, self.subset_ids, self.subsets
+        base, start, last_subset, last_sid = self.end, 0, None, 0
+        while start <= last:
+            nl = find(b"\n", start)
+            self.lineno += 1
+            if nl == start:
+                start = nl + 1
+                continue
+            h = head(data, start, nl)
+            t = None
+            if h is not None:
+                hend = h.end()
+                at = rfind(b',"error":', hend, nl)
+                t = tail(data, at, nl) if at > 0 else None
+                found = find(b'"score":{', hend, nl) if t is not None else -1
+                m = score_at(data, found, nl) if found >= 0 else None
+            if t is None or (found >= 0 and m is None):
+                if data[start] == 0x7B or not data[start:nl].isspace():
+                    row = self._add(data, start, nl, base + start)
+                    if row is not None:
+                        touched.append(row)
+                start = nl + 1
+                continue
+            raw_id, raw_repeat, raw_subset = h.groups()
+            try:
+                key = (raw_id.decode() if b"\\" not in raw_id else _text(raw_id), int(raw_repeat))
+                if raw_subset != last_subset:
+                    name = raw_subset.decode() if b"\\" not in raw_subset else _text(raw_subset)
+                    last_sid = subsets.get(name)
+                    if last_sid is None:
+                        last_sid = subsets[name] = len(subsets)
+                    last_subset = raw_subset
+                value = m.group(2) if found >= 0 else None
+                score = _NAN if value is None or value == b"null" else 1.0 if value == b"true" else \
+                    0.0 if value == b"false" else float(value)
+            except ValueError:
+                row = self._add(data, start, nl, base + start)
+                if row is not None:
+                    touched.append(row)
+                start = nl + 1
+                continue
+            row = position.get(key)
+            if row is None:
+                row = position[key] = len(keys)
+                keys.append(key)
+                offsets.append(base + start)
+                lengths.append(nl - start)
+                scores.append(score)
+                errored.append(t.group(1) != b"null")
+                subset_ids.append(last_sid)
+            else:  # a later record of the same sample (a resumed run re-asked it): the last one counts
+                offsets[row], lengths[row], subset_ids[row] = base + start, nl - start, last_sid
+                scores[row], errored[row] = score, t.group(1) != b"null"
+                self.rewrites += 1
+            touched.append(row)
+            start = nl + 1
         return touched
 
     def _add(self, buf: bytes, start: int, end: int, offset: int) -> Optional[int]:
