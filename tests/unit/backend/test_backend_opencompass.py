@@ -146,3 +146,32 @@ def test_the_spec_is_registered_light_and_found_by_env_or_backend_name():
     code = ("import sys; from evalscope.registry import registry; registry.get('backend', 'OpenCompass'); "
             "print([m for m in ('opencompass', 'evalscope_opencompass', 'torch', 'mmengine') if m in sys.modules])")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
+
+
+def test_the_data_folder_is_the_one_holding_data_or_data_itself(tmp_path):
+    from evalscope_opencompass.harness import data_cache
+
+    from evalscope.errors import UsageError
+
+    holder = tmp_path / "holder"
+    (holder / "data" / "gsm8k").mkdir(parents=True)
+    assert data_cache(str(holder), tmp_path / "scratch") == str(holder)
+    bare = tmp_path / "my_oc_data"
+    (bare / "ARC" / "ARC-c").mkdir(parents=True)
+    cache = Path(data_cache(str(bare), tmp_path / "scratch"))
+    assert (cache / "data").resolve() == bare.resolve() and (cache / "data" / "ARC" / "ARC-c").is_dir()
+    assert data_cache(str(bare), tmp_path / "scratch") == str(cache)  # the link is re-made, not refused
+    with pytest.raises(UsageError, match="not a folder"):
+        data_cache(str(tmp_path / "nope"), tmp_path / "scratch")
+    with pytest.raises(UsageError, match="--dataset-dir"):
+        data_cache(None, tmp_path / "scratch")
+
+
+def test_config_values_that_are_classes_or_functions_become_dotted_names():
+    from evalscope_opencompass.harness import plain
+
+    cfg = {"type": Path, "eval_cfg": {"pred_postprocessor": {"type": json.dumps, "options": "ABCD"}},
+           "fix_id_list": (0, 1), "abbr": "ARC-c"}
+    assert plain(cfg) == {"type": "pathlib.Path", "eval_cfg": {"pred_postprocessor": {"type": "json.dumps",
+                                                                                      "options": "ABCD"}},
+                          "fix_id_list": [0, 1], "abbr": "ARC-c"}

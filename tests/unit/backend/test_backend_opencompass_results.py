@@ -151,3 +151,38 @@ def test_chat_prompts_keep_their_roles():
     msgs = prompt_messages([{"role": "SYSTEM", "prompt": "Be brief."}, {"role": "HUMAN", "prompt": "Q"},
                             {"role": "BOT", "prompt": "A"}])
     assert [(m.role, m.content) for m in msgs] == [("system", "Be brief."), ("user", "Q"), ("assistant", "A")]
+
+
+def _native(tmp_path: Path, ignore_errors: bool) -> dict:
+    scratch = tmp_path / "run" / "backends" / "OpenCompass"
+    arc_run(scratch / "outputs")
+    put(scratch / "plan.json", {"ARC_c": {"ARC-c": 4}, "gsm8k": {"gsm8k": 4}})
+    return {"scratch_dir": str(scratch), "work_dir": str(scratch / "outputs"), "run_dir": str(tmp_path / "run"),
+            "models": [{"abbr": "qwen"}], "datasets": [{"name": "ARC_c", "config": "ARC_c/ARC_c_gen_1e0de5"},
+                                                       {"name": "gsm8k", "config": "gsm8k/gsm8k_gen_1d7fe4"}],
+            "ignore_errors": ignore_errors}
+
+
+def test_a_dataset_without_score_fails_the_job_unless_ignore_errors(tmp_path, caplog):
+    from evalscope_opencompass.backend import OpenCompassBackend
+
+    native = _native(tmp_path, ignore_errors=False)
+    with pytest.raises(RunFailed, match=r"(?s)1 dataset run\(s\) produced no score.*qwen on gsm8k"):
+        OpenCompassBackend().to_reports(native, Path(native["scratch_dir"]), "qwen")
+    native = _native(tmp_path / "again", ignore_errors=True)
+    with caplog.at_level("WARNING"):
+        (rep,) = OpenCompassBackend().to_reports(native, Path(native["scratch_dir"]), "qwen")
+    assert rep.dataset_name == "ARC_c" and rep.score == 0.75 and "qwen on gsm8k" in caplog.text
+    run = Path(native["run_dir"])
+    reviews = [json.loads(line) for line in (run / "reviews" / "qwen" / "ARC_c_default.jsonl").read_text().splitlines()]
+    assert [r["score"]["accuracy"] for r in reviews] == [1.0, 1.0, 0.0, 1.0]
+    assert len((run / "predictions" / "qwen" / "ARC_c_default.jsonl").read_text().splitlines()) == 4
+
+
+def test_a_run_that_never_started_is_a_failure(tmp_path):
+    from evalscope_opencompass.backend import OpenCompassBackend
+
+    native = _native(tmp_path, ignore_errors=True)
+    Path(native["scratch_dir"], "plan.json").unlink()
+    with pytest.raises(RunFailed, match="did not start"):
+        OpenCompassBackend().to_reports(native, Path(native["scratch_dir"]), "qwen")
