@@ -189,16 +189,27 @@ class ExternalRunner(Backend):
     def validate(self, task: "TaskConfig") -> None:
         """The core's part of ``eval_config`` and the model flags, before a run directory is made."""
         from evalscope.backend.model_spec import model_spec
+        from evalscope.models.served import check_args, server_factory
 
         options = split_options(task.eval_config, self.spec.name, self.spec.config_required)
+        server = server_factory(task.eval_type)
+        if server is not None:  # a managed server (--eval-type vllm): the harness will get its URL
+            check_args(server, str(task.eval_type), task.model_args)
         model_spec(task)
         choose_runner(self.spec, options.runner)  # a missing install fails before the run directory
 
     def run(self, context: "RunContext") -> list["Report"]:
-        task = context.task
-        options = split_options(task.eval_config, self.spec.name, self.spec.config_required)
-        task = task.model_copy(update={"eval_config": options.config})
+        """The harness on the task; when its model type is a managed server, the server is started for the
+        run, the harness gets an API model at its URL (``evalscope.models.served.serving``), and it is stopped
+        after, whatever happens."""
+        from evalscope.models.served import serving
+
+        options = split_options(context.task.eval_config, self.spec.name, self.spec.config_required)
         how = choose_runner(self.spec, options.runner)
+        with serving(context.task.model_copy(update={"eval_config": options.config}), context.run_dir.logs) as task:
+            return self._run(task, how, options, context)
+
+    def _run(self, task: "TaskConfig", how: str, options: RunOptions, context: "RunContext") -> list["Report"]:
         logger.info("%s: running %s", self.spec.name, "in-process" if how == "inprocess" else "isolated")
         context.display.message(f"{self.spec.name}: running {how} ...")
         if how == "inprocess":

@@ -6,6 +6,7 @@ It records its argv (JSON, to ``$FAKE_VLLM_ARGV``), then behaves as ``$FAKE_VLLM
 - ``die``: prints a CUDA out-of-memory error and exits 1 (``$FAKE_VLLM_LOG`` replaces the message);
 - ``die_later``: serves, then exits after ``$FAKE_VLLM_LIFETIME`` seconds;
 - ``ignore_term``: serves and ignores SIGTERM (only SIGKILL ends it).
+With ``$FAKE_VLLM_SCRIPT`` (a mock-server script file) it answers by that script instead of echoing.
 With ``$FAKE_VLLM_CHILD`` set it also starts a grandchild (a sleeper) whose pid it writes to that file, like
 vLLM's worker processes, so tests can check that the whole process group is stopped.
 """
@@ -49,7 +50,9 @@ def main() -> None:
     from evalscope.perf.mock_server.runner import serve
 
     latency = float(os.environ.get("FAKE_VLLM_LATENCY_MS", "0"))
-    serve(MockServerConfig(port=port, models=[name], strict_model=True, mode="echo", latency_ms=latency))
+    script = os.environ.get("FAKE_VLLM_SCRIPT")
+    serve(MockServerConfig(port=port, models=[name], strict_model=True, latency_ms=latency,
+                           **({"script": script, "mode": "generate"} if script else {"mode": "echo"})))
 
 
 if __name__ == "__main__":
