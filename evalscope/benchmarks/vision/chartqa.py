@@ -4,8 +4,8 @@ Source: lmms-lab/ChartQA, ``test`` split (2,500 questions: 1,250 ``human_test`` 
 ``type`` column). Local layout as the hub publishes it: ``<local_path>/data/test-0000N-of-0000M.parquet``
 (columns ``type, question, answer, image {bytes, path}``), or ``test.jsonl`` with image paths. Prompt and
 extraction (the last ``ANSWER:`` line) are EvalScope's; the metric is pix2struct's relaxed accuracy (numbers
-within 5 %, else a case-insensitive exact match), VLMEvalKit's too. One subset holds both halves (their mean is
-the published overall number, the halves being equal in size); each sample's ``type`` is in its metadata.
+within 5 %, else a case-insensitive exact match), VLMEvalKit's too. The subsets are EvalScope's, the values of the
+``type`` column: ``human_test`` and ``augmented_test`` (equal in size, so their mean is the published overall).
 Published: Qwen2.5-VL-7B 87.3 (the Qwen2.5-VL report).
 """
 
@@ -27,13 +27,15 @@ PROMPT = (
 
 @register("benchmark", "chartqa")
 class ChartQA(VisionBenchmark):
+    subset_column = "type"
     meta = BenchmarkMeta(
         name="chartqa",
         pretty_name="ChartQA",
         tags=("MultiModal", "QA"),
         dataset_id="lmms-lab/ChartQA",
         hf_dataset_id="lmms-lab/ChartQA",
-        subsets=("default",),
+        subsets=("human_test", "augmented_test"),
+        single_subset_files=True,
         eval_split="test",
         metric_list=("relaxed_acc",),
         metric_map={"relaxed_acc": "relaxed_accuracy"},

@@ -24,6 +24,7 @@ from typing import Any, Optional
 from evalscope.api import ChatMessage, ContentImage, ContentText, Sample
 from evalscope.api.media import content_hash, is_remote, read_bytes, sniff_media_type
 from evalscope.benchmarks.base import Benchmark
+from evalscope.errors import DatasetError
 
 _EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif", "image/webp": ".webp",
                "image/bmp": ".bmp"}
@@ -100,6 +101,19 @@ class VisionBenchmark(Benchmark):
     template_fields = None  # {question}/{query} are replaced, not str.format: prompt_template is not checked
     image_first: bool = False
     """Put the images before the text (most models do not care; some papers' prompts do)."""
+    subset_column: Optional[str] = None
+    """The column whose value is a row's subset (EvalScope's ``reformat_subset``: one data file, the subsets are
+    the values of this column, ``meta.subsets`` lists them); ``None``: subsets are files."""
+
+    def in_subset(self, record: dict[str, Any], subset: str) -> bool:
+        if self.subset_column is None:
+            return True
+        value = record.get(self.subset_column)
+        if value not in self.meta.subsets:  # EvalScope drops such a row silently
+            raise DatasetError(f"{self.name}: a row has {self.subset_column}={value!r}, which is none of its subsets "
+                               f"({', '.join(map(repr, self.meta.subsets))}); row: id={record.get('id', record.get('index'))!r}, "
+                               f"question={str(record.get('question'))[:60]!r}")
+        return value == subset
 
     def image_dirs(self, subset: str) -> list[Path]:
         root = self.args.local_path or self.args.dataset_id

@@ -4,8 +4,7 @@ Source: evalscope/MMStar on ModelScope (Lin-Chen/MMStar on Hugging Face), ``val`
 single file (``local_path: /data/MMStar/mmstar.parquet``), or ``val.parquet`` / ``val.jsonl`` in a folder, with
 columns ``index, question`` (the options are in its text), ``image`` (``{bytes, path}``, a path or base64),
 ``answer`` (a letter), ``category, l2_category``. Prompt and extraction are EvalScope's (``ANSWER: [LETTER]``,
-one of A-D). The six categories are one subset here (EvalScope's subsets; the native loader reads subsets from
-files); each sample's ``category`` is in its metadata. Published: Qwen2.5-VL-7B 63.9 (the Qwen2.5-VL
+one of A-D). The subsets are EvalScope's, the six values of the ``category`` column. Published: Qwen2.5-VL-7B 63.9 (the Qwen2.5-VL
 report).
 """
 
@@ -26,15 +25,21 @@ PROMPT = (
 )
 
 
+SUBSETS = ("coarse perception", "fine-grained perception", "instance reasoning", "logical reasoning", "math",
+           "science & technology")
+
+
 @register("benchmark", "mm_star")
 class MMStar(VisionBenchmark):
+    subset_column = "category"
     meta = BenchmarkMeta(
         name="mm_star",
         pretty_name="MMStar",
         tags=("MultiModal", "MCQ"),
         dataset_id="evalscope/MMStar",
         hf_dataset_id="Lin-Chen/MMStar",
-        subsets=("default",),
+        subsets=SUBSETS,
+        single_subset_files=True,
         eval_split="val",
         metric_list=("acc",),
         metric_map={"acc": "exact_match"},
