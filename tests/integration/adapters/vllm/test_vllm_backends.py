@@ -7,6 +7,7 @@ spec and asks the server over HTTP, as VLMEvalKit's or lm-eval's API models do."
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import signal
@@ -19,20 +20,32 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(HERE.parents[3] / "adapters" / "vllm"))
-import evalscope_vllm.plugin  # noqa: E402,F401  (server:vllm, model:vllm: the adapter is not installed here)
 import probe_backend  # noqa: E402
 from vllmkit import REPO, fake_vllm, group_alive, wait_gone  # noqa: E402,F401
 
 from evalscope.backend import envs  # noqa: E402
 from evalscope.config import TaskConfig  # noqa: E402
 from evalscope.errors import ConfigError, RunFailed  # noqa: E402
+from evalscope.registry import registry  # noqa: E402
 from evalscope.run import run_task  # noqa: E402
 
-probe_backend.register()
 QUESTIONS = ["What is 2 + 3?", "Name a colour."]
 CLI = ("import sys, evalscope_vllm.plugin, probe_backend; probe_backend.register(); "
        "from evalscope.cli.main import main; sys.exit(main(sys.argv[1:]))")
+
+
+@pytest.fixture(autouse=True)
+def plugins(monkeypatch):
+    """server:vllm, model:vllm (the adapter is not installed in the core's venv) and backend:VllmProbe, in the
+    registry for the test only: other tests of the same session see vllm as a plugin that is not installed."""
+    for kind in ("model", "server", "backend"):
+        registry.names(kind)
+        monkeypatch.setitem(registry._items, kind, dict(registry._items.get(kind, {})))
+    sys.modules.pop("evalscope_vllm.plugin", None)
+    importlib.import_module("evalscope_vllm.plugin")
+    probe_backend.register()
+    yield
+    sys.modules.pop("evalscope_vllm.plugin", None)
 
 
 @pytest.fixture
