@@ -290,3 +290,20 @@ def test_mmlu_and_ceval_subjects_become_subsets(tmp_path):
     assert len(ceval["metrics"][0]["categories"][0]["subsets"]) == 52
     assert ceval["metrics"][0]["score"] == pytest.approx(sum(ceval_a) / 52, abs=1e-4)
     assert len(list(work.rglob("reviews/*/mmlu_lukaemon_mmlu_*.jsonl"))) == 57
+
+
+def test_use_cache_reuses_opencompass_outputs_without_asking_again(tmp_path, data_dir):
+    from evalscope.perf.mock_server import run_in_thread
+
+    script = [{"contains": r["stem"], "reply": a} for r, a in zip(arc_rows(), ARC_REPLIES)]
+    work = tmp_path / "out"
+    with run_in_thread(script=script) as server:
+        args = unified(server.url, data_dir, ("ARC_c",))
+        first = run(args, work)
+        assert first.returncode == 0, first.stderr[-4000:]
+        assert server.stats()["total_requests"] == N
+        again = run([*args, "--use-cache", str(work)], work)
+        assert again.returncode == 0, again.stderr[-4000:]
+        assert server.stats()["total_requests"] == N  # OpenCompass's reuse: predictions and results kept
+    assert report(work, "ARC_c")["metrics"][0]["score"] == pytest.approx(0.75)
+    assert len(list((work / "backends" / "OpenCompass" / "outputs").iterdir())) == 1
