@@ -28,6 +28,7 @@ from evalscope.app.samples_page import samples_page
 from evalscope.report.store import OutsideRoots, RunStore, SampleQuery, UnknownRun
 
 STATIC = Path(__file__).parent / "static"
+OWN_ASSETS = {"app.js": "text/javascript", "app.css": "text/css"}
 COOKIE = "evalscope_app_token"
 HEADERS = {"Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
                                       "script-src 'self' 'unsafe-eval'; frame-ancestors 'none'",
@@ -94,9 +95,13 @@ def create_app(store: RunStore, token: Optional[str] = None, allowed_hosts: Opti
                                      status_code=403)
         return FileResponse(path, media_type=mimetypes.guess_type(path.name)[0])
 
-    def static(request: Request) -> Response:
+    own = {name: (STATIC / name).read_bytes() for name in OWN_ASSETS}  # small: served from memory
+
+    async def static(request: Request) -> Response:
         name = request.path_params["name"]
-        path = plotly_js() if name == "plotly.min.js" else STATIC / name if name in ("app.js", "app.css") else None
+        if name in own:  # no thread hop: these come first on every page, also while an index is being built
+            return Response(own[name], media_type=OWN_ASSETS[name], headers={"Cache-Control": "max-age=3600"})
+        path = plotly_js() if name == "plotly.min.js" else None
         if path is None:
             return PlainTextResponse("not found", status_code=404)
         return FileResponse(path, headers={"Cache-Control": "max-age=3600"})
