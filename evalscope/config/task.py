@@ -289,6 +289,8 @@ class TaskConfig(BaseModel):
         data = self.model_dump(mode="json", exclude={"stream", "timeout", "model", "api_key"})
         model = self.model if isinstance(self.model, (str, type(None))) else f"<{type(self.model).__name__} object>"
         key = self.api_key.get_secret_value() if self.api_key is not None else None
+        if self.judge_model_args.api_key is not None:  # a nested SecretStr dumps masked: reveal it too
+            data["judge_model_args"]["api_key"] = self.judge_model_args.api_key.get_secret_value()
         return {"model": model, "api_key": key, **data}
 
     def to_safe_dict(self) -> dict[str, Any]:

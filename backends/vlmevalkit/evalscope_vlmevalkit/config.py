@@ -50,7 +50,7 @@ class APIModel(_Strict):
     """Completion tokens per answer."""
     img_size: int = -1
     """Resize images so that the long edge is at most this (-1: as they are)."""
-    img_detail: Literal["low", "high", "auto"] = "high"
+    img_detail: Literal["low", "high"] = "high"
     """``detail`` of the image parts."""
     video_llm: bool = False
     """Send videos as videos (else as frames)."""

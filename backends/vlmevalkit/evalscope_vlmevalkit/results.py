@@ -99,6 +99,10 @@ def status_reason(work_dir: Path, model: str, dataset: str) -> str:
     except (OSError, ValueError, KeyError, TypeError):
         return ""
     reason = entry.get("error_message") or entry.get("skip_reason")
+    if reason and str(reason).startswith("OPENAI API is not working properly"):
+        return ("; the judge (judge_model_args, or OPENAI_API_BASE/LOCAL_LLM) did not answer VLMEvalKit's check, "
+                "so nothing was scored (VLMEvalKit would silently fall back to exact matching; give "
+                "judge: exact_matching for that)")
     return f"; VLMEvalKit says: {reason}" if reason else ""
 
 

@@ -223,3 +223,16 @@ def test_missing_tsv_names_dataset_path_and_source(tmp_path, monkeypatch):
     assert f"ChartQA_TEST (looked for {tmp_path / 'tsv' / 'ChartQA_TEST.tsv'}; VLMEvalKit downloads it from " \
            "https://example.org/ChartQA_TEST.tsv)" in text
     assert "DocVQA_VAL" not in text
+
+
+def test_judge_key_reaches_the_isolated_job_and_no_file(tmp_path):
+    """The isolated job file holds the judge's key masked; the child gets it back from its stdin (it used
+    to arrive as the mask itself: the judge then got 401s)."""
+    from evalscope.backend.isolated import restore_secrets, split_secrets
+
+    task = TaskConfig(eval_backend="VLMEvalKit", eval_config=CONFIG, judge_model_args={
+        "model": "judge-m", "api_url": "http://127.0.0.1:9000/v1", "api_key": "sk-judge-2"})
+    masked, secrets = split_secrets(task)
+    assert "sk-judge-2" not in json.dumps(masked) and "sk-secret-1" not in json.dumps(masked)
+    child = TaskConfig.model_validate(restore_secrets(masked, secrets))
+    assert translate(child, tmp_path)["env"]["OPENAI_API_KEY"] == "sk-judge-2"
