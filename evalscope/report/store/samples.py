@@ -207,6 +207,7 @@ class BenchmarkSamples:
         self._worker: Optional[threading.Thread] = None
         self._searches: OrderedDict[str, Search] = OrderedDict()
         self._final: OrderedDict[tuple, tuple[tuple, list]] = OrderedDict()
+        self._wake = False  # set when a search is asked for: the thread must not stop before looking at it
 
     # --- indexing -------------------------------------------------------------------------------------------
     def _index_step(self, max_bytes: int = CHUNK_BYTES) -> bool:
@@ -233,13 +234,14 @@ class BenchmarkSamples:
 
     def _run(self) -> None:
         while True:
+            self._wake = False
             did = self.work()
             # let the server run between steps: a request waiting for the lock (a Lock is not fair), and the
             # event loop and the threads serving other files, which otherwise get the GIL only every 5 ms
             time.sleep(0.005 if self._lock.waiters else 0.002)
             if not did:
-                with self._lock:
-                    if not any(part.look() for part in self.parts):
+                with self._lock:  # a search asked for since this step started keeps the thread going
+                    if not any(part.look() for part in self.parts) and not self._wake:
                         self._worker = None
                         return
 
@@ -289,6 +291,7 @@ class BenchmarkSamples:
                 if len(self._searches) > MAX_SEARCHES:
                     self._searches.popitem(last=False)
             self._searches.move_to_end(q.casefold())
+            self._wake = True
             return search
 
     def _matches(self, query: SampleQuery, search: Optional[Search]) -> tuple[list[tuple[int, Sequence[int]]], bool]:
