@@ -5,8 +5,9 @@ challenge's): answers and references are compared lower-cased with runs of white
 normalized Levenshtein distance is ``NL = lev(a, r) / max(len(a), len(r))`` over those normalized strings,
 and the score is ``1 - NL`` when ``NL < 0.5``, else 0; a question's score is the best over its references.
 
-Where VLMEvalKit differs (``vlmeval/dataset/utils/vqa_eval.py``, ms-vlmeval 0.0.20, tested in
-``tests/unit/metrics/test_vqa_vs_vlmevalkit.py``):
+Where VLMEvalKit differs (``vlmeval/dataset/utils/vqa_eval.py``, ms-vlmeval 0.0.20; its formulas restated in
+``tests/unit/metrics/test_vqa_vs_vlmevalkit.py``, its own code run on the same predictions in its environment by
+``tests/integration/vision/test_vqa_vlmevalkit_same_predictions.py``):
 
 - it keeps a score when ``NL <= 0.5`` (``0.0 if 1 - NL < 0.5``): at exactly ``NL = 0.5`` it gives 0.5, we give 0;
 - it divides by the length of the *raw* strings (``len(s.upper())``), so extra whitespace around or inside an
@@ -64,7 +65,7 @@ def anls_score(answer: str, references: Sequence[str], threshold: float = ANLS_T
 
 def _to_float(text: str) -> Optional[float]:
     try:
-        return float(text[:-1]) / 100.0 if text.endswith("%") else float(text)
+        return float(text.rstrip("%")) / 100.0 if text.endswith("%") else float(text)  # pix2struct's rstrip
     except ValueError:
         return None
 
@@ -108,7 +109,7 @@ def ocr_contains(answer: str, sample: Sample) -> float:
     formula = sample.metadata.get("dataset") == "HME100k"
     for reference in sample.targets:
         if formula:
-            ref, pred = (" ".join(s.strip().splitlines()).replace(" ", "") for s in (reference, answer))
+            ref, pred = (s.strip().replace("\n", " ").replace(" ", "") for s in (reference, answer))
         else:
             ref, pred = (s.lower().strip().replace("\n", " ") for s in (reference, answer))
         if ref in pred:

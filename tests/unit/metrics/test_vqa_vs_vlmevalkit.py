@@ -78,6 +78,7 @@ def test_anls_against_vlmevalkit(prediction, references, ours, theirs):
 RELAXED_CASES = [
     ("12", ["12"], 1.0), ("12.6", ["12"], 1.0), ("12.61", ["12"], 0.0), ("11.4", ["12"], 1.0),  # 5 % either way
     ("5%", ["0.05"], 1.0), ("0.05", ["5%"], 1.0),                  # percent as a fraction
+    ("5%%", ["0.05"], 1.0),                                        # every trailing % stripped (pix2struct)
     ("0", ["0"], 1.0), ("0.0", ["0"], 0.0),                        # a zero reference: string match only
     ("Yes", ["yes"], 1.0), (" yes ", ["yes"], 1.0), ("yes.", ["yes"], 0.0),
     ("1,000", ["1000"], 0.0),                                      # not a float: string match
@@ -116,3 +117,5 @@ def test_ocr_contains_as_ocrbench():
     assert compute_metric("ocr_contains", "CENTRA L", text) == 0.0
     assert compute_metric("ocr_contains", "$x^{2}$", formula) == 1.0
     assert compute_metric("ocr_contains", "$X^{2}$", formula) == 0.0  # case kept for formulas
+    assert compute_metric("ocr_contains", "x ^\n{ 2 }", formula) == 1.0  # newlines and spaces removed
+    assert compute_metric("ocr_contains", "x^\r{2}", formula) == 0.0  # only \n, as OCRBench (a \r stays)
