@@ -66,14 +66,19 @@ def build_report(benchmark: "Benchmark", model_name: str, tally: Tally) -> Repor
     """The Report of one benchmark: a metric per aggregated name, categories from the benchmark's map."""
     metrics = []
     names: dict[str, None] = {}  # metric names in the order samples first named them
+    derived = {name: benchmark.subset_metrics(dict(t.sums)) for name, t in tally.subsets.items()}
+    for values in derived.values():  # metrics of the subsets' totals come first
+        names.update(dict.fromkeys(values))
     for t in tally.subsets.values():
         names.update(dict.fromkeys(t.sums))
     for metric_name in names or {f"mean_{m}": None for m in benchmark.metric_list}:
         by_category: dict[tuple[str, ...], list[Subset]] = defaultdict(list)
         for subset_name, t in tally.subsets.items():
-            by_category[benchmark.category_of(subset_name)].append(
-                Subset(name=subset_name, score=t.mean(metric_name), num=t.counts.get(metric_name, 0))
-            )
+            if metric_name in derived[subset_name]:
+                score, num = derived[subset_name][metric_name], max(t.counts.values(), default=0)
+            else:
+                score, num = t.mean(metric_name), t.counts.get(metric_name, 0)
+            by_category[benchmark.category_of(subset_name)].append(Subset(name=subset_name, score=score, num=num))
         categories = [Category(name=cat, subsets=subs) for cat, subs in by_category.items()]
         metrics.append(Metric(name=metric_name, categories=categories))
     execution = ExecutionSummary(

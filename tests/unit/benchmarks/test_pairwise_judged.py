@@ -95,3 +95,68 @@ def test_alpaca_position_swap_splits_a_disagreement():
     assert judge.combine(agree).value == {"win_rate": 1.0}
     assert judge.combine(split).value == {"win_rate": 0.5} and judge.combine(split).label == "tie"
     assert AlpacaEvalJudge().orders == ("baseline_first",)
+
+
+def test_report_puts_the_battles_win_rate_first():
+    from evalscope.benchmarks import get_benchmark
+    from evalscope.config import load_task
+    from evalscope.native.aggregate import Tally, build_report
+
+    benchmark = get_benchmark("arena_hard", load_task({"datasets": ["arena_hard"]}))
+    tally = Tally()
+    subset = tally.subset("default")
+    for values in ({"mean_score": 0.875, "mean_wins": 4.0, "mean_ties": 0.0, "mean_losses": 0.0},
+                   {"mean_score": 0.25, "mean_wins": 0.0, "mean_ties": 0.0, "mean_losses": 2.0},
+                   {"mean_score": 0.5, "mean_wins": 1.0, "mean_ties": 0.0, "mean_losses": 1.0}):
+        subset.add_sample(values)
+    report = build_report(benchmark, "m", tally)
+    assert [m.name for m in report.metrics][:2] == ["win_rate", "mean_score"]
+    assert report.score == round(5 / 8, 4) and report.metrics[0].num == 3  # 5 of 8 battles; not a mean of ratios
+    assert report.metrics[1].score == round((0.875 + 0.25 + 0.5) / 3, 4)
+
+
+def _plan(name: str, root, tmp_path):
+    from evalscope.benchmarks import get_benchmark
+    from evalscope.config import load_task
+    from evalscope.display import NullDisplay
+    from evalscope.native.engine import BenchmarkRun
+    from evalscope.run_dir import RunDir
+
+    task = load_task({"datasets": [name], "dataset_args": {name: {"local_path": str(root)}},
+                      "judge_model_args": {"model": "j", "api_url": "http://127.0.0.1:9/v1"}})
+    run = BenchmarkRun(get_benchmark(name, task), task, model=None, run_dir=RunDir(tmp_path / "run"),
+                       display=NullDisplay())
+    return run.plan()
+
+
+ALPACA_ROW = {"dataset": "helpful_base", "instruction": "How did US states get their names?",
+              "output": "The names of U.S. states come from a variety of sources.", "generator": "gpt4_1106_preview"}
+
+
+@pytest.mark.parametrize("layout", ["hub_json", "subset_folder"])
+def test_alpaca_eval_reads_the_hub_layouts(tmp_path, layout):
+    import json
+
+    root = tmp_path / "alpaca_eval"
+    if layout == "hub_json":
+        root.mkdir()
+        (root / "alpaca_eval_gpt4_baseline.json").write_text(json.dumps([ALPACA_ROW]))
+    else:
+        (root / "alpaca_eval_gpt4_baseline").mkdir(parents=True)
+        (root / "alpaca_eval_gpt4_baseline" / "eval.jsonl").write_text(json.dumps(ALPACA_ROW) + "\n")
+    (plan,) = _plan("alpaca_eval", root, tmp_path)
+    (sample,) = plan.samples
+    assert (sample.input_text, sample.target_text) == (ALPACA_ROW["instruction"], ALPACA_ROW["output"])
+    assert sample.metadata == {"generator": "gpt4_1106_preview", "dataset": "helpful_base"}
+
+
+def test_arena_hard_row_without_the_baseline_answer_is_named(tmp_path):
+    import json
+
+    from evalscope.errors import DatasetError
+
+    root = tmp_path / "arena"
+    root.mkdir()
+    (root / "test.jsonl").write_text(json.dumps({"question_id": "q1", "question": "Hi?"}) + "\n")
+    with pytest.raises(DatasetError, match="missing field 'prediction'"):
+        _plan("arena_hard", root, tmp_path)
