@@ -3,16 +3,41 @@
 Runs inside the plugin's own environment: reads the job, restores the secrets from stdin
 (``--secrets-stdin``), rebuilds the TaskConfig, runs ``evalscope.backend.external.execute`` and writes
 ``result.json`` (status, report paths or the error). Logs go to stderr, which the parent
-streams into the run's ``logs/``.
+streams into the run's ``logs/``. The job runs in a session of its own (so that the parent can stop
+its whole process group); when the parent dies without stopping it, the job stops itself.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
+import signal
 import sys
+import threading
+import time
 import traceback
 from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+
+def watch_parent(parent_pid: int, interval: float = 1.0, grace: float = 5.0) -> threading.Thread:
+    """Stop this process group when ``parent_pid`` is no longer our parent (it died and we were
+    re-parented): SIGTERM to the group, SIGKILL after ``grace`` seconds. A daemon thread."""
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(interval)
+        logger.error("the evalscope process that started this job (pid %d) is gone; stopping the job", parent_pid)
+        group = os.getpgrp()
+        os.killpg(group, signal.SIGTERM)
+        time.sleep(grace)
+        os.killpg(group, signal.SIGKILL)
+
+    thread = threading.Thread(target=watch, name="evalscope-watch-parent", daemon=True)
+    thread.start()
+    return thread
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if os.getpgrp() == os.getpid():  # our own session (run_isolated): nobody else stops the group
+        watch_parent(os.getppid())
     from evalscope.backend.external import ExternalSpec, execute
     from evalscope.backend.isolated import Job, JobResult, restore_secrets
     from evalscope.config import TaskConfig
