@@ -99,12 +99,9 @@ class LMEvalConfig(BaseModel):
     @field_validator("output_path")
     @classmethod
     def _inside(cls, v: str) -> str:
-        from pathlib import PurePath
+        from evalscope.backend.config_checks import inside_run_dir
 
-        p = PurePath(v)
-        if p.is_absolute() or ".." in p.parts:
-            raise ValueError("output_path must be a relative path inside the run directory (no '..', not absolute)")
-        return v
+        return inside_run_dir(v, "output_path")
 
     @field_validator("limit")
     @classmethod

@@ -10,6 +10,7 @@ from evalscope.backend.base import Backend
 from evalscope.errors import ConfigError, RunFailed
 from evalscope.registry import register
 from evalscope.report.io import write_report
+from evalscope.version import __version__
 
 if TYPE_CHECKING:
     from evalscope.backend.base import RunContext
@@ -52,7 +53,7 @@ class NativeBackend(Backend):
         try:
             for benchmark in benchmarks:
                 run = BenchmarkRun(benchmark, task, model, context.run_dir, context.display)
-                report = await run.run()
+                report = (await run.run()).model_copy(update={"backend_version": f"evalscope {__version__}"})
                 path = write_report(context.run_dir.reports, report)
                 logger.info("%s: report written to %s", benchmark.name, path)
                 reports.append(report)

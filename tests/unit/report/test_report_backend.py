@@ -43,3 +43,14 @@ def test_reports_written_before_the_field_still_read(tmp_path):
     path.write_text(json.dumps(data))
     old = read_report(path)
     assert old.backend == "lm-eval" and old.backend_version is None
+
+
+def test_native_reports_carry_evalscope_s_version(tmp_path):
+    from evalscope import run_task
+    from evalscope.report.io import read_report
+    from evalscope.version import __version__
+
+    (report,) = run_task({"datasets": ["demo_arith"], "work_dir": str(tmp_path), "limit": 2}).values()
+    assert (report.backend, report.backend_version) == ("Native", f"evalscope {__version__}")
+    (path,) = list(tmp_path.rglob("reports/*/demo_arith.json"))
+    assert read_report(path).backend_version == f"evalscope {__version__}"
