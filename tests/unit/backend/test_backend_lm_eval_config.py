@@ -151,3 +151,21 @@ def test_a_missing_tokenizer_folder_is_named(tmp_path):
     with pytest.raises(ConfigError, match="tokenizer .*nope is not a folder"):
         translate(unified(eval_config={"model": "local-completions", "tokenizer": str(tmp_path / "nope")}),
                   tmp_path)
+
+
+CONFIGS = sorted((PLUGIN.parents[1] / "configs").glob("lm_eval_*.yaml"))
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=[p.name for p in CONFIGS])
+def test_example_configs_translate(path, tmp_path):
+    from evalscope.config import load_task
+
+    task = load_task(path)
+    assert task.eval_backend == "lm-eval"
+    native = translate(task, tmp_path)
+    assert native["tasks"] and native["model_args"]["base_url"].endswith("/chat/completions")
+    for name, keys in native["task_overrides"].items():
+        assert name in native["tasks"]
+        files = keys.get("dataset_kwargs", {}).get("data_files", {})
+        assert all(Path(f).is_absolute() for f in files.values())  # ~ expanded
+    assert native["env"].get("HF_HUB_OFFLINE") == "1"
