@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from evalscope.metrics.aggregators import aggregate, resolve
 from evalscope.native.records import PredictionRecord
 from evalscope.native.scoring import SampleScorer
 from evalscope.sandbox import isolation
+from evalscope.sandbox.local import SandboxLimits
 from evalscope.sandbox.scorer import ExecutionScorer
 
 SHARED = Path(__file__).resolve().parents[3].parent / "shared" / "datasets" / "humaneval" / "HumanEval.jsonl.gz"
@@ -56,6 +58,31 @@ def test_humaneval_canonical_solutions_all_pass():
     # and a wrong completion of each of the first ten fails its tests
     wrong = asyncio.run(scorer.score(samples[0], [Answer(text="", extracted="    return None\n")]))
     assert wrong[0].value["acc"] == 0.0 and "AssertionError" in (wrong[0].explanation or "")
+
+
+def test_humaneval_official_example_samples():
+    """The official harness's sanity check: its ``data/example_samples.jsonl`` (six completions of
+    ``example_problem.jsonl``: a shell-out, a 10 s sleep, an ``input()``, three right ``return 1`` with odd
+    indentation) "should yield 0.5 pass@1" (human-eval README). Run with the official 3 s time limit, as
+    ``evaluate_functional_correctness`` does; ``EVALSCOPE_HUMANEVAL_REFERENCE=<human-eval checkout's data/>``."""
+    ref = os.environ.get("EVALSCOPE_HUMANEVAL_REFERENCE")
+    if not ref or not (Path(ref) / "example_samples.jsonl").is_file():
+        pytest.skip("human-eval's example files absent: set EVALSCOPE_HUMANEVAL_REFERENCE to a folder with "
+                    "example_problem.jsonl and example_samples.jsonl")
+    folder = Path(ref)
+    (problem,) = [json.loads(line) for line in (folder / "example_problem.jsonl").read_text().splitlines() if line]
+    completions = [json.loads(line) for line in (folder / "example_samples.jsonl").read_text().splitlines() if line]
+    assert len(completions) == 6 and {c["task_id"] for c in completions} == {problem["task_id"]}
+    b = bench("humaneval")
+    sample = b.record_to_sample(problem, 0, "openai_humaneval")
+    scorer = ExecutionScorer(humaneval_program, SandboxLimits(timeout=3.0, cpu_seconds=3))
+    answers = [Answer(repeat=i, text=c["completion"], extracted=b.extract_answer(c["completion"], sample))
+               for i, c in enumerate(completions)]
+    scores = asyncio.run(scorer.score(sample, answers))
+    assert [s.value["acc"] for s in scores] == [0.0, 0.0, 0.0, 1.0, 1.0, 1.0], [s.explanation for s in scores]
+    assert scores[1].metadata["sandbox"]["status"] == "timeout"
+    values = aggregate(resolve(b.aggregation), [s.value for s in scores], [a.extracted for a in answers])
+    assert values["mean_acc_pass@1"] == pytest.approx(0.5)
 
 
 def _review(benchmark, sample, replies):
