@@ -53,6 +53,9 @@ def report_rows(reports: Iterable[Report], max_metrics: int = MAX_METRICS,
                 rows.append(
                     (report.model_name, report.dataset_name, metric.name, "OVERALL", str(metric.num), _fmt(metric.score))
                 )
+        if not report.metrics and report.execution:  # answers only (VLMEvalKit's mode: infer): nothing scored
+            rows.append((report.model_name, report.dataset_name, "(not scored)", "answered",
+                         str(report.execution.succeeded), "-"))
         hidden = len(report.metrics) - max_metrics
         if hidden > 0:
             rows.append((report.model_name, report.dataset_name, f"(+{hidden} more metrics in the report file)",

@@ -209,6 +209,7 @@ def test_infer_mode_writes_predictions_and_unscored_reports(tmp_path, server, ts
     assert replies == sorted(r for _, _, r in data.DOCVQA)
     assert not list(work.rglob("reviews/*/*.jsonl"))
     assert not list(work.rglob("*_acc.csv")), "nothing scored"
+    assert "(not scored)" in done.stdout and "RealWorldQA" in done.stdout
 
 
 @pytest.fixture()

@@ -17,6 +17,7 @@ import hashlib
 import logging
 import os
 import ssl
+import time
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -217,7 +218,9 @@ def run(native: dict[str, Any]) -> None:
     staged = stage_data(native)
     hide_secrets(native)
     set_environment(native)
+    started = time.monotonic()
     import_vlmeval()
+    logger.info("VLMEvalKit: import vlmeval took %.2f s", time.monotonic() - started)
     local_files_win(staged)
     names = register_models(native)
     from vlmeval.run import run_task
@@ -237,4 +240,6 @@ def run(native: dict[str, Any]) -> None:
         # a configured judge that does not answer: VLMEvalKit warns and scores by exact matching instead;
         # here the dataset fails (its status.json says why), as the user asked for that judge
         warnings.filterwarnings("error", message=JUDGE_DOWN)
+        started = time.monotonic()
         run_task(args)
+    logger.info("VLMEvalKit: run_task took %.2f s", time.monotonic() - started)

@@ -173,3 +173,15 @@ def test_infer_mode_with_every_answer_failed_is_a_failure(tmp_path):
               "mode": "infer"}
     with pytest.raises(RunFailed, match="every one of the 2 answers failed"):
         VLMEvalKitBackend().to_reports(native, work, "qwen")
+
+
+def test_unscored_report_has_a_row_in_the_table(tmp_path):
+    from evalscope_vlmevalkit.results import infer_report
+
+    from evalscope.report.table import score_table
+
+    docvqa(tmp_path, ["INV-1", "649.92", FAIL], acc=())
+    table = score_table([infer_report(tmp_path, "qwen", "DocVQA_VAL")])
+    row = next(line for line in table.splitlines() if "DocVQA_VAL" in line and "answered" in line)
+    assert [c.strip() for c in row.strip("|").split("|")] == [
+        "VLMEvalKit", "qwen", "DocVQA_VAL", "(not scored)", "answered", "2", "-"]
