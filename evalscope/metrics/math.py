@@ -17,6 +17,7 @@ import re
 from typing import TYPE_CHECKING, Any, Optional
 
 from evalscope.errors import ConfigError
+from evalscope.metrics.reference_judge import ReferenceJudged
 from evalscope.registry import register
 
 if TYPE_CHECKING:
@@ -142,16 +143,17 @@ def math_equiv(answer: str, sample: "Sample") -> float:
     return float(_best(answer, sample)[0])
 
 
-class MathScorer:
+class MathScorer(ReferenceJudged):
     """Scores math answers with ``math_equiv`` under the benchmark's display name, recording in each score's
-    metadata how the answer was extracted from the model's text and how equivalence was decided."""
+    metadata how the answer was extracted from the model's text and how equivalence was decided
+    (``judge_strategy`` ``llm``/``llm_recall`` add a judge: ``evalscope.metrics.reference_judge``)."""
 
     def __init__(self, name: str = "acc") -> None:
         _verifier()  # a missing extra fails at setup, before any request
         self.name = name
         self.metrics = (name,)
 
-    def score(self, sample: "Sample", answers: list["Answer"]) -> list["Score"]:
+    def rule_scores(self, sample: "Sample", answers: list["Answer"]) -> list["Score"]:
         from evalscope.api import Score
 
         scores = []

@@ -8,11 +8,13 @@ from evalscope.api.dataset import Sample
 from evalscope.api.scoring import Answer, Score
 from evalscope.errors import ConfigError
 from evalscope.metrics import compute_metric
+from evalscope.metrics.reference_judge import ReferenceJudged
 from evalscope.registry import RegistryError, registry, unknown_name_message
 
 
-class MetricScorer:
-    """Scores each answer with registered metrics, under the benchmark's display names.
+class MetricScorer(ReferenceJudged):
+    """Scores each answer with registered metrics, under the benchmark's display names (``judge_strategy``
+    ``llm``/``llm_recall`` add a judge of the primary metric: ``evalscope.metrics.reference_judge``).
 
     ``names`` are what the report shows (``acc``); ``metric_map`` says which registered metric computes each
     (``{"acc": "numeric_match"}``); a name not in the map is a registered metric's own name.
@@ -39,5 +41,5 @@ class MetricScorer:
                 out[name] = value
         return out
 
-    def score(self, sample: Sample, answers: list[Answer]) -> list[Score]:
+    def rule_scores(self, sample: Sample, answers: list[Answer]) -> list[Score]:
         return [Score(value=self.score_one(sample, a.extracted), answer=a.extracted) for a in answers]

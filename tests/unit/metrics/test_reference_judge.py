@@ -1,0 +1,125 @@
+"""``judge_strategy`` on rule-scored benchmarks (EvalScope's ``llm`` / ``llm_recall`` for math and multiple choice),
+through the engine's ``SampleScorer`` with a worker-thread executor and the project's mock server on 127.0.0.1 as the
+judge: which answers reach the judge, what the judge's verdict sets, what each review records, and failures."""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from evalscope.api import ModelOutput, ScoringContext
+from evalscope.benchmarks import get_benchmark
+from evalscope.config import load_task
+from evalscope.errors import ConfigError
+from evalscope.metrics.reference_judge import parse_correct
+from evalscope.native.records import PredictionRecord
+from evalscope.native.scoring import SampleScorer
+from evalscope.perf.mock_server import run_in_thread
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "benchmarks"
+# the judge says CORRECT only for the word "twenty-four", INCORRECT otherwise
+JUDGE = [{"contains": "Predicted answer: It is twenty-four.", "reply": "A"}, {"regex": ".", "reply": "B: INCORRECT"}]
+
+
+def _setup(name: str, subset_args: dict, url: str | None, strategy: str):
+    config = {"datasets": [name], "dataset_args": {name: {"local_path": str(FIXTURES / name), **subset_args}},
+              "judge_strategy": strategy}
+    if url:
+        config["judge_model_args"] = {"model": "judge", "api_url": url, "generation_config": {"retries": 0}}
+    task = load_task(config)
+    return task, get_benchmark(name, task)
+
+
+def _reviews(task, benchmark, sample, replies):
+    scorer = SampleScorer(benchmark, [], executor=ThreadPoolExecutor(2),
+                          context=ScoringContext(task=task, benchmark=benchmark.name))
+    preds = [PredictionRecord(sample_id=sample.id, repeat=i, subset="default", model="m", input_hash="h",
+                              messages=[], target=sample.target, output=ModelOutput(content=r))
+             for i, r in enumerate(replies)]
+
+    async def run():
+        try:
+            return await scorer.review(sample, "default", preds)
+        finally:
+            await scorer.aclose()
+
+    return asyncio.run(run()), scorer
+
+
+def _aime_sample(benchmark):
+    import json
+
+    row = json.loads((FIXTURES / "aime24" / "test.jsonl").read_text().splitlines()[0])  # answer "024"
+    return benchmark.record_to_sample(row, 0, "default")
+
+
+def test_parse_correct():
+    assert parse_correct("A") is True and parse_correct("B") is False
+    assert parse_correct("**A**: CORRECT") is True and parse_correct("The answer is INCORRECT.") is False
+    assert parse_correct("It is correct") is True and parse_correct("no idea") is None
+
+
+def test_llm_recall_asks_the_judge_only_what_the_rule_rejects():
+    with run_in_thread(script=JUDGE) as judge:
+        task, b = _setup("aime24", {}, judge.url, "llm_recall")
+        sample = _aime_sample(b)
+        reviews, scorer = _reviews(task, b, sample, ["So \\boxed{24}.", "It is twenty-four.", "\\boxed{25}"])
+        asked = judge.stats()["total_requests"]
+    assert [r.error for r in reviews] == [None] * 3
+    assert [r.score["acc"] for r in reviews] == [1.0, 1.0, 0.0]
+    assert asked == 2  # the rule accepted the first: not asked
+    first, second, third = (r.score_metadata for r in reviews)
+    assert first["judge"] == {"strategy": "llm_recall", "by": "rule", "verdict": "CORRECT"}
+    assert first["equivalence"] in {"string", "math_verify"}  # the rule's own record kept
+    judged = second["judge"]
+    assert judged["by"] == "llm" and judged["verdict"] == "CORRECT" and judged["rule_verdict"] == "INCORRECT"
+    assert "Gold target: 024" in judged["prompt"] and "Predicted answer: It is twenty-four." in judged["prompt"]
+    assert judged["reply"] == "A" and reviews[1].explanation == "A"
+    assert third["judge"]["verdict"] == "INCORRECT" and third["judge"]["reply"] == "B: INCORRECT"
+    assert scorer.scoring_hash != SampleScorer(get_benchmark("aime24", load_task({"datasets": ["aime24"]})), [],
+                                               None).scoring_hash  # a judged review is not a rule one on resume
+
+
+def test_llm_lets_the_judge_overrule_the_rule_on_multiple_choice():
+    import json
+
+    with run_in_thread(script=[{"regex": ".", "reply": "B"}]) as judge:
+        task, b = _setup("arc", {"subset_list": ["ARC-Easy"]}, judge.url, "llm")
+        row = json.loads((FIXTURES / "arc" / "ARC-Easy_test.jsonl").read_text().splitlines()[0])
+        sample = b.record_to_sample(row, 0, "ARC-Easy")
+        reviews, _ = _reviews(task, b, sample, [f"ANSWER: {sample.target_text}"])
+        asked = judge.stats()["total_requests"]
+    (review,) = reviews
+    assert asked == 1 and review.error is None
+    assert review.score["acc"] == 0.0  # the rule said right; under "llm" the judge decides
+    assert review.score_metadata["judge"]["rule_verdict"] == "CORRECT"
+
+
+@pytest.mark.parametrize("fault", [{"regex": ".", "fault": {"kind": "http_500"}}, {"regex": ".", "reply": "hmm"}])
+def test_a_judge_that_fails_gives_an_errored_review(fault):
+    with run_in_thread(script=[fault]) as judge:
+        task, b = _setup("aime24", {}, judge.url, "llm_recall")
+        reviews, _ = _reviews(task, b, _aime_sample(b), ["\\boxed{7}"])
+    assert reviews[0].error and "Judge" in reviews[0].error and reviews[0].score == {}
+
+
+@pytest.mark.parametrize("strategy", ["auto", "rule"])
+def test_auto_and_rule_keep_the_rule_even_with_a_judge_configured(strategy):
+    with run_in_thread(script=JUDGE) as judge:
+        task, b = _setup("aime24", {}, judge.url, strategy)
+        reviews, scorer = _reviews(task, b, _aime_sample(b), ["It is twenty-four.", "\\boxed{24}"])
+        asked = judge.stats()["total_requests"]
+    assert asked == 0 and [r.score["acc"] for r in reviews] == [0.0, 1.0]
+    assert "judge" not in reviews[0].score_metadata
+    rule_only = SampleScorer(b, [], None).scoring_hash
+    assert scorer.scoring_hash == rule_only  # runs made before this feature are not re-scored
+
+
+@pytest.mark.parametrize("strategy", ["llm", "llm_recall"])
+def test_judge_strategies_without_a_judge_are_refused(strategy):
+    task, b = _setup("aime24", {}, None, strategy)
+    with pytest.raises(ConfigError, match="judge_model_args"):
+        SampleScorer(b, [], None, context=ScoringContext(task=task, benchmark="aime24"))
