@@ -1,4 +1,12 @@
-"""GSM8K: grade-school math word problems; few-shot from train, last-number extraction, ``acc`` = numeric match."""
+"""GSM8K (OpenAI, Cobbe et al. 2021): grade-school math word problems; few-shot from train, last-number extraction,
+``acc`` = numeric match.
+
+Source: github.com/openai/grade-school-math ``grade_school_math/data/test.jsonl`` (= HF ``openai/gsm8k`` ``main``;
+EvalScope ``AI-ModelScope/gsm8k``). Parity: on OpenAI's published ``example_model_solutions.jsonl`` (the 6B/175B
+finetuning and verification solutions of all 1,319 test problems, each marked ``is_correct`` by OpenAI) this
+extraction and ``acc`` give OpenAI's verdict to all 5,276 solutions, so the four accuracies 21.68 / 39.04 / 34.72 /
+56.25% are reproduced exactly (tests/unit/benchmarks/test_gsm8k_parity.py with ``EVALSCOPE_GSM8K_REFERENCE``).
+"""
 
 from __future__ import annotations
 

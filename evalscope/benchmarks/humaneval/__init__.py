@@ -3,7 +3,9 @@ official ``check(candidate)`` tests in ``evalscope.sandbox``; ``acc`` per sample
 
 Source: github.com/openai/human-eval ``data/HumanEval.jsonl.gz`` (= HF ``openai/openai_humaneval``; EvalScope
 ``opencompass/humaneval``). Parity: the canonical solutions pass 164/164 (pass@1 = 1.0) through this scorer, as
-in the official harness (tests/unit/benchmarks/test_humaneval.py). The program run is the official one:
+in the official harness, and the harness's own ``data/example_samples.jsonl`` gives its documented pass@1 = 0.5
+at its 3 s limit (tests/unit/benchmarks/test_humaneval_mbpp.py, the latter with ``EVALSCOPE_HUMANEVAL_REFERENCE``).
+The program run is the official one:
 ``prompt + completion + "\\n" + test + "\\n" + f"check({entry_point})"``. Wall clock 10 s per program (the official
 3 s is too tight on a loaded 2-core machine; a correct solution takes well under 1 s).
 """
