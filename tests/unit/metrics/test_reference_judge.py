@@ -123,3 +123,43 @@ def test_judge_strategies_without_a_judge_are_refused(strategy):
     task, b = _setup("aime24", {}, None, strategy)
     with pytest.raises(ConfigError, match="judge_model_args"):
         SampleScorer(b, [], None, context=ScoringContext(task=task, benchmark="aime24"))
+
+
+def test_a_run_with_llm_recall_records_caches_and_resumes(tmp_path):
+    """aime24 end to end (model and judge on the mock server): the rule accepts one answer, the judge another;
+    the judge's replies land in the run's cache and a resumed run with both servers gone grades alike."""
+    import json
+
+    from evalscope.run import run_task
+
+    model_script = [{"contains": "2^{10}", "reply": "It is twenty-four."},  # target 024: only the judge accepts it
+                    {"regex": ".", "reply": "\\boxed{6}"}]
+    config = {"model": "m", "datasets": ["aime24"], "work_dir": str(tmp_path), "no_timestamp": True,
+              "dataset_args": {"aime24": {"local_path": str(FIXTURES / "aime24")}}, "limit": 2,
+              "judge_strategy": "llm_recall", "generation_config": {"retries": 0}}
+
+    def judged(url_model: str, url_judge: str, **extra) -> dict:
+        return {**config, "api_url": url_model, **extra,
+                "judge_model_args": {"model": "judge-1", "api_url": url_judge, "api_key": "sk-judge-SECRET",
+                                     "generation_config": {"retries": 0}}}
+
+    def reviews() -> dict:
+        (path,) = (tmp_path / "reviews" / "m").glob("aime24_*.jsonl")
+        return {r["sample_id"]: r for r in map(json.loads, path.read_text().splitlines())}
+
+    with run_in_thread(script=model_script) as model, run_in_thread(script=JUDGE) as judge:
+        run_task(judged(model.root + "/v1", judge.root + "/v1"))
+        asked = judge.stats()["total_requests"]
+    got = reviews()
+    assert asked == 1 and len(got) == 2  # the second row's answer (6) is right by rule: not asked
+    by = {r["score_metadata"]["judge"]["by"]: r for r in got.values()}
+    assert by["llm"]["score"]["acc"] == 1.0 and by["llm"]["score_metadata"]["judge"]["cached"] is False
+    assert by["rule"]["score"]["acc"] == 1.0
+    assert len((tmp_path / "judge" / "aime24.jsonl").read_text().splitlines()) == 1
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            assert "sk-judge-SECRET" not in path.read_text(errors="replace"), path
+    run_task(judged("http://127.0.0.1:9/v1", "http://127.0.0.1:9/v1", use_cache=str(tmp_path), rerun_review=True))
+    again = reviews()
+    assert {k: r["score"]["acc"] for k, r in again.items()} == {k: 1.0 for k in got}
+    assert [r["score_metadata"]["judge"].get("cached") for r in again.values() if r["error"] is None].count(True) == 1
