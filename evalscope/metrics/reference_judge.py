@@ -50,6 +50,17 @@ def parse_correct(reply: str) -> Optional[bool]:
     return m.group(1) == "A" if m else None
 
 
+def judge_prompt(sample: "Sample", answer: str) -> str:
+    """The judge's prompt; a multiple-choice sample shows its lettered options and the key's text."""
+    question, target = sample.input_text, sample.target_text
+    if sample.choices:
+        letters = [chr(ord("A") + i) for i in range(len(sample.choices))]
+        question += "\n" + "\n".join(f"{letter}) {choice}" for letter, choice in zip(letters, sample.choices))
+        if target in letters:
+            target = f"{target}) {sample.choices[letters.index(target)]}"
+    return TEMPLATE.format(question=question, target=target, answer=answer)
+
+
 class ReferenceJudged:
     """Mixin of a rule scorer (``rule_scores(sample, answers)``, ``metrics``): ``judge_strategy`` applied."""
 
@@ -103,7 +114,7 @@ class ReferenceJudged:
         if self.strategy == "llm_recall" and accepted:
             meta = {**rule.metadata, "judge": {"strategy": self.strategy, "by": "rule", "verdict": rule_verdict}}
             return rule.model_copy(update={"metadata": meta})
-        prompt = TEMPLATE.format(question=sample.input_text, target=sample.target_text, answer=answer.text)
+        prompt = judge_prompt(sample, answer.text)
         reply = await self.client.ask(prompt)
         correct = parse_correct(reply.text)
         if correct is None:

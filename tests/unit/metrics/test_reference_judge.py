@@ -96,6 +96,10 @@ def test_llm_lets_the_judge_overrule_the_rule_on_multiple_choice():
     assert asked == 1 and review.error is None
     assert review.score["acc"] == 0.0  # the rule said right; under "llm" the judge decides
     assert review.score_metadata["judge"]["rule_verdict"] == "CORRECT"
+    prompt = review.score_metadata["judge"]["prompt"]  # the options and the key's text are shown
+    key = sample.target_text
+    assert f"{key}) {sample.choices[ord(key) - 65]}" in prompt.split("Gold target: ")[1]
+    assert all(f") {choice}" in prompt for choice in sample.choices)
 
 
 @pytest.mark.parametrize("fault", [{"regex": ".", "fault": {"kind": "http_500"}}, {"regex": ".", "reply": "hmm"}])
