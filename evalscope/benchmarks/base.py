@@ -68,6 +68,10 @@ class BenchmarkMeta(BaseModel):
     """Column names of header-less CSV files (MMLU's original files)."""
     single_subset_files: bool = False
     """Local data has one file per split for the only subset (``test.jsonl``), not per subset."""
+    subsets_from_column: bool = False
+    """The subsets are the values of a column of one dataset (MATH-500's levels, MMLU-Pro's categories;
+    EvalScope's ``reformat_subset``), not hub configs: the hub's default config is read and ``in_subset``
+    keeps each subset's rows."""
     extra_params: dict[str, Any] = Field(default_factory=dict)
     """Benchmark-specific settings (``dataset_args.<b>.extra_params``, EvalScope's name) and their defaults;
     a key not here is an error."""
@@ -145,6 +149,10 @@ class Benchmark:
         """The local files of ``subset``/``split`` under directory ``root`` when the benchmark has a layout of its
         own (LiveCodeBench's release files); ``None``: the loader's usual layouts."""
         return None
+
+    def hub_config(self, subset: str) -> Optional[str]:
+        """The hub config that holds ``subset``'s rows (``None``: the dataset's default config)."""
+        return None if subset == "default" or self.meta.subsets_from_column else subset
 
     def in_subset(self, record: dict[str, Any], subset: str) -> bool:
         """Whether a row read for ``subset`` belongs to it: subsets given by a field of one file (MATH-500's

@@ -31,6 +31,7 @@ class CompetitionMath(MathBenchmark):
         pretty_name="Competition-MATH",
         dataset_id="evalscope/competition_math",
         hf_dataset_id="hendrycks/competition_math",
+        subsets_from_column=True,
         subsets=LEVELS,
         single_subset_files=True,
         eval_split="test",

@@ -34,6 +34,7 @@ class Math500(MathBenchmark):
         pretty_name="MATH-500",
         dataset_id="AI-ModelScope/MATH-500",
         hf_dataset_id="HuggingFaceH4/MATH-500",
+        subsets_from_column=True,
         subsets=LEVELS,
         single_subset_files=True,
         eval_split="test",

@@ -38,6 +38,7 @@ class MMLUPro(MultipleChoiceBenchmark):
         tags=("MCQ", "Knowledge"),
         dataset_id="TIGER-Lab/MMLU-Pro",
         hf_dataset_id="TIGER-Lab/MMLU-Pro",
+        subsets_from_column=True,
         subsets=SUBSETS,
         single_subset_files=True,
         eval_split="test",

@@ -196,7 +196,7 @@ def _hub_rows(benchmark: "Benchmark", task: "TaskConfig", subset: str, split: st
     if hub == "local":
         raise DatasetError(f"{benchmark.name}: dataset_hub is 'local' but no local data was given; "
                            + _offline_hint(benchmark))
-    config = None if subset == "default" else subset
+    config = benchmark.hub_config(subset)
     try:
         if hub == "huggingface":
             dataset_id = benchmark.args.dataset_id or benchmark.meta.hf_dataset_id or benchmark.meta.dataset_id
@@ -222,4 +222,6 @@ def _hub_rows(benchmark: "Benchmark", task: "TaskConfig", subset: str, split: st
             f"{type(exc).__name__}: {exc}. The hub may be unreachable; " + _offline_hint(benchmark)
         ) from None
     for row in data:
-        yield dict(row)
+        row = dict(row)
+        if benchmark.in_subset(row, subset):
+            yield row

@@ -52,6 +52,7 @@ class SuperGPQA(MultipleChoiceBenchmark):
         tags=("Knowledge", "MCQ"),
         dataset_id="m-a-p/SuperGPQA",
         hf_dataset_id="m-a-p/SuperGPQA",
+        subsets_from_column=True,
         subsets=tuple(FIELDS),
         subset_categories={field: (category,) for field, category in FIELDS.items()},
         single_subset_files=True,

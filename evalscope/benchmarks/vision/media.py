@@ -105,6 +105,9 @@ class VisionBenchmark(Benchmark):
     """The column whose value is a row's subset (EvalScope's ``reformat_subset``: one data file, the subsets are
     the values of this column, ``meta.subsets`` lists them); ``None``: subsets are files."""
 
+    def hub_config(self, subset: str) -> Optional[str]:
+        return None if self.subset_column is not None else super().hub_config(subset)
+
     def in_subset(self, record: dict[str, Any], subset: str) -> bool:
         if self.subset_column is None:
             return True

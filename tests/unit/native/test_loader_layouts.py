@@ -113,3 +113,53 @@ def test_a_row_without_the_benchmark_fields_names_the_file_and_row(tmp_path):
     run = BenchmarkRun(get_benchmark("gsm8k", task), task, None, RunDir(tmp_path / "run"), NullDisplay())
     with pytest.raises(DatasetError, match=r"test.jsonl: row 2 is not a valid gsm8k record \(missing field '(question|answer)'\); its fields: query"):
         run.plan()
+
+
+@pytest.mark.parametrize("hub", ["huggingface", "modelscope"])
+def test_subsets_from_a_column_read_the_hubs_default_config_and_keep_their_own_rows(monkeypatch, hub):
+    """MATH-500's levels are a column of one hub dataset, not hub configs: asking the hub for a config
+    named "Level 1" fails there; the default config is read and each level keeps its own rows."""
+    import sys
+    import types
+
+    rows = [{"problem": "1+1", "answer": "2", "level": 1, "unique_id": "a"},
+            {"problem": "2+2", "answer": "4", "level": 2, "unique_id": "b"},
+            {"problem": "3+3", "answer": "6", "level": 1, "unique_id": "c"}]
+    calls = []
+
+    def load_dataset(dataset_id, config=None, split=None, revision=None):
+        calls.append((dataset_id, config, split))
+        return iter(rows)
+
+    def ms_load(dataset_id, subset_name=None, split=None):
+        calls.append((dataset_id, subset_name, split))
+        return iter(rows)
+
+    if hub == "huggingface":
+        monkeypatch.setitem(sys.modules, "datasets", types.SimpleNamespace(load_dataset=load_dataset))
+    else:
+        msdatasets = types.ModuleType("modelscope.msdatasets")
+        msdatasets.MsDataset = types.SimpleNamespace(load=ms_load)
+        monkeypatch.setitem(sys.modules, "modelscope", types.ModuleType("modelscope"))
+        monkeypatch.setitem(sys.modules, "modelscope.msdatasets", msdatasets)
+    task = load_task({"datasets": ["math_500"], "dataset_hub": hub})
+    got = [r["unique_id"] for r in iter_split(get_benchmark("math_500", task), task, "Level 1", "test")]
+    assert got == ["a", "c"]
+    default = None if hub == "huggingface" else "default"
+    assert [c[1] for c in calls] == [default]
+
+
+def test_subsets_that_are_hub_configs_are_asked_by_name(monkeypatch):
+    import sys
+    import types
+
+    calls = []
+
+    def load_dataset(dataset_id, config=None, split=None, revision=None):
+        calls.append((dataset_id, config, split))
+        return iter([{"Question": "q", "A": "1", "B": "2", "C": "3", "D": "4", "Answer": "A"}])
+
+    monkeypatch.setitem(sys.modules, "datasets", types.SimpleNamespace(load_dataset=load_dataset))
+    task = load_task({"datasets": ["cmmlu"], "dataset_hub": "huggingface"})
+    rows = list(iter_split(get_benchmark("cmmlu", task), task, "anatomy", "test"))
+    assert len(rows) == 1 and calls == [("haonan-li/cmmlu", "anatomy", "test")]
