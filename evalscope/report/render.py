@@ -28,24 +28,30 @@ def table(headers: Iterable[str], rows: Iterable[Iterable[str]], cls: str = "") 
 
 
 def score_table(reports: list[Report]) -> str:
-    """Benchmark > metric > category > subset, with micro (sample-weighted) and macro scores."""
+    """Benchmark > metric > category > subset, with micro (sample-weighted) and macro scores; a first
+    ``Backend`` column (harness and version) when any report comes from an external harness."""
+    from evalscope.report.table import backend_label
+
+    with_backend = any(r.backend != "Native" for r in reports)
     rows = []
     for r in reports:
+        lead = [esc(backend_label(r))] if with_backend else []
+        blank = [""] if with_backend else []
         for metric in r.metrics:
             # one category: its macro (over subsets) is the one that tells something
             macro = metric.categories[0].macro_score if len(metric.categories) == 1 else metric.macro_score
-            rows.append([f"<b>{esc(r.dataset_name)}</b>", esc(r.model_name), esc(metric.name), "<i>all</i>", "",
-                         str(metric.num), fmt(metric.score), fmt(macro)])
+            rows.append(lead + [f"<b>{esc(r.dataset_name)}</b>", esc(r.model_name), esc(metric.name), "<i>all</i>",
+                                "", str(metric.num), fmt(metric.score), fmt(macro)])
             for cat in metric.categories:
                 many = len(metric.categories) > 1 or len(cat.subsets) > 1
                 if len(metric.categories) > 1:
-                    rows.append(["", "", "", esc(" / ".join(cat.name)), "", str(cat.num), fmt(cat.score),
-                                 fmt(cat.macro_score)])
+                    rows.append(blank + ["", "", "", esc(" / ".join(cat.name)), "", str(cat.num), fmt(cat.score),
+                                         fmt(cat.macro_score)])
                 for sub in cat.subsets if many else []:
-                    rows.append(["", "", "", esc(" / ".join(cat.name)), esc(sub.name), str(sub.num), fmt(sub.score),
-                                 ""])
-    return table(["Benchmark", "Model", "Metric", "Category", "Subset", "Num", "Score (micro)", "Macro"], rows,
-                 "scores")
+                    rows.append(blank + ["", "", "", esc(" / ".join(cat.name)), esc(sub.name), str(sub.num),
+                                         fmt(sub.score), ""])
+    headers = ["Benchmark", "Model", "Metric", "Category", "Subset", "Num", "Score (micro)", "Macro"]
+    return table((["Backend"] if with_backend else []) + headers, rows, "scores")
 
 
 def execution_table(reports: list[Report]) -> str:
