@@ -154,6 +154,11 @@ class Benchmark:
         """The hub config that holds ``subset``'s rows (``None``: the dataset's default config)."""
         return None if subset == "default" or self.meta.subsets_from_column else subset
 
+    def read_local_file(self, path: "Path") -> Optional[Iterator[dict[str, Any]]]:
+        """Rows of a local file in a format of the benchmark's own (GPQA's password-protected zip); ``None``:
+        the loader's readers (jsonl, json, csv, tsv, parquet)."""
+        return None
+
     def in_subset(self, record: dict[str, Any], subset: str) -> bool:
         """Whether a row read for ``subset`` belongs to it: subsets given by a field of one file (MATH-500's
         ``level``, EvalScope's ``reformat_subset``) keep only their own rows; by default every row does."""

@@ -148,7 +148,9 @@ def _split_rows(benchmark: "Benchmark", task: "TaskConfig", subset: str, split: 
             return
         logger.debug("%s/%s/%s: reading %s", benchmark.name, subset, split, own or path)
         for shard in own or shard_files(path):
-            yield from (r for r in read_rows(shard, benchmark.meta.csv_fieldnames) if benchmark.in_subset(r, subset))
+            rows = benchmark.read_local_file(shard)
+            rows = read_rows(shard, benchmark.meta.csv_fieldnames) if rows is None else rows
+            yield from (r for r in rows if benchmark.in_subset(r, subset))
         return
     yield from _hub_rows(benchmark, task, subset, split, required)
 

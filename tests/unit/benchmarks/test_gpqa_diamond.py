@@ -15,6 +15,7 @@ import pytest
 from evalscope.api import Answer
 from evalscope.benchmarks import get_benchmark
 from evalscope.config import load_task
+from evalscope.errors import DatasetError
 
 ZIP = Path(__file__).resolve().parents[3].parent / "shared" / "datasets" / "gpqa" / "gpqa_diamond.zip"
 
@@ -70,3 +71,44 @@ def test_loader_reads_the_unzipped_csv(csv_text, tmp_path):
     assert len(plan.samples) == 198
     prompt = bench.build_messages(plan.samples[0], [])[-1].text
     assert "ANSWER: [LETTER]" in prompt and "\nA) " in prompt and "\nD) " in prompt
+
+
+def _plan(tmp_path, **args):
+    from evalscope.display import NullDisplay
+    from evalscope.native.engine import BenchmarkRun
+    from evalscope.run_dir import RunDir
+
+    task = load_task({"datasets": ["gpqa_diamond"], "work_dir": str(tmp_path / "out"),
+                      "dataset_args": {"gpqa_diamond": args}})
+    bench = get_benchmark("gpqa_diamond", task)
+    (plan,) = BenchmarkRun(bench, task, model=None, run_dir=RunDir(tmp_path / "run"), display=NullDisplay()).plan()
+    return plan
+
+
+@pytest.mark.parametrize("given", ["zip", "folder"])
+def test_loader_reads_the_published_zip_in_memory(csv_text, tmp_path, given):
+    if given == "folder":
+        (tmp_path / "data").mkdir()
+        (tmp_path / "data" / "gpqa_diamond.zip").symlink_to(ZIP)
+        local = tmp_path / "data"
+    else:
+        local = ZIP
+    plan = _plan(tmp_path, local_path=str(local))
+    rows = list(csv.DictReader(io.StringIO(csv_text)))
+    assert [s.id for s in plan.samples] == [r["Record ID"] for r in rows]
+    assert not any(p.suffix == ".csv" for p in tmp_path.rglob("*"))  # never unzipped to disk
+
+
+def test_a_wrong_zip_password_is_a_clear_error(tmp_path):
+    if not ZIP.exists():
+        pytest.skip(f"shared GPQA data absent: {ZIP}")
+    with pytest.raises(DatasetError, match=r"cannot decrypt .*gpqa_diamond.zip.*extra_params.zip_password"):
+        _plan(tmp_path, local_path=str(ZIP), extra_params={"zip_password": "wrong"})
+
+
+def test_a_zip_without_the_csv_names_its_members(tmp_path):
+    bad = tmp_path / "dataset.zip"
+    with zipfile.ZipFile(bad, "w") as z:
+        z.writestr("dataset/gpqa_main.csv", "Question\nq\n")
+    with pytest.raises(DatasetError, match=r"holds no gpqa_diamond.csv \(members: dataset/gpqa_main.csv\)"):
+        _plan(tmp_path, local_path=str(bad))
