@@ -62,7 +62,8 @@ JSON body / one bad SSE event), ``no_done`` (stream without ``[DONE]``). ``rate`
 ``prompts_sha256`` (sha256 -> count), ``max_prompt_count``, ``applied`` (mean applied ttft/itl/latency
 in ms) and with ``?requests=1`` ``requests``: one record per request with the applied ``ttft_ms``,
 ``itl_ms`` (mean gap between content chunk writes), ``latency_ms``, ``arrived`` (epoch seconds), tokens,
-status and fault. Applied times count from the arrival of the request's bytes: on Linux the kernel's
+status, fault, the ``model`` asked for and ``params`` (the request's temperature, top_p, top_k, max_tokens,
+max_completion_tokens, n, seed, stop, logprobs, echo, those it set). Applied times count from the arrival of the request's bytes: on Linux the kernel's
 receive time (``SO_TIMESTAMPNS``, see ``stamped.py``), so time the request waits in the socket while
 the server's loop is busy is part of the applied TTFT, as a client sees it; elsewhere the read time.
 """

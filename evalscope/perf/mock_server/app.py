@@ -133,6 +133,11 @@ def _arrival(request: web.Request) -> float:
     return arrival if arrival is not None and arrival <= now else now
 
 
+# the generation settings a request carried, kept in its record so that tests can check what a client sent
+SENT_PARAMS = ("temperature", "top_p", "top_k", "max_tokens", "max_completion_tokens", "n", "seed", "stop",
+               "logprobs", "echo")
+
+
 async def completion(request: web.Request, endpoint: str) -> web.StreamResponse:
     t0 = _arrival(request)
     state = request.app[STATE_KEY]
@@ -153,7 +158,8 @@ async def completion(request: web.Request, endpoint: str) -> web.StreamResponse:
     text = match_text(body, endpoint)
     images = match_images(body, endpoint, hashes=config.image_hashes or state.script.has_image_rules)
     decision = state.decide(endpoint, text, [i["sha256"] for i in images if "sha256" in i])
-    entry.update(prompt_sha256=hashlib.sha256(text.encode()).hexdigest(), prompt_index=decision.index)
+    entry.update(prompt_sha256=hashlib.sha256(text.encode()).hexdigest(), prompt_index=decision.index,
+                 model=body.get("model"), params={k: body[k] for k in SENT_PARAMS if k in body})
     if images:
         entry["images"] = images
     entry["rule"] = decision.rule_index

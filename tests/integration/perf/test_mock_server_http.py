@@ -156,3 +156,13 @@ def test_subprocess_server():
         _, _, body = post(srv.url + "/chat/completions", chat("ping"))
         assert body["choices"][0]["message"]["content"] == "pong"
         assert srv.stats()["prompts"] == {"ping": 1}
+
+
+def test_request_records_keep_the_model_and_generation_settings_sent(server):
+    server.reset()
+    post(server.url + "/chat/completions", {**chat("settings"), "temperature": 0.3, "max_tokens": 20, "seed": 7})
+    post(server.url + "/completions", {"model": "other", "prompt": "p"})
+    first, second = server.stats(requests=True)["requests"][-2:]
+    assert first["model"] == chat("settings")["model"]
+    assert first["params"] == {"temperature": 0.3, "max_tokens": 20, "seed": 7}
+    assert second["model"] == "other" and second["params"] == {}
