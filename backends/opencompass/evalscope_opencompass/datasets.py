@@ -16,6 +16,8 @@ from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
+from evalscope.backend.paths import caller_path
+
 # name -> "<folder>/<config file stem>" under opencompass/configs/datasets (EvalScope's list and choice)
 CONFIGS: dict[str, str] = {
     "agieval": "agieval/agieval_gen_64afd3",
@@ -124,13 +126,13 @@ def dataset_ref(name: str) -> dict[str, Any]:
 
 def custom_ref(dataset: CustomDataset, test_range: Optional[Any]) -> dict[str, Any]:
     """The native config's entry of a custom dataset: OpenCompass's custom-dataset dict."""
-    entry: dict[str, Any] = {"path": str(Path(dataset.path).expanduser().resolve()), "abbr": dataset.name,
+    entry: dict[str, Any] = {"path": str(caller_path(dataset.path)), "abbr": dataset.name,
                              "infer_method": dataset.infer_method}
     for key in ("data_type", "human_prompt"):
         if getattr(dataset, key) is not None:
             entry[key] = getattr(dataset, key)
     if dataset.meta_path is not None:
-        entry["meta_path"] = str(Path(dataset.meta_path).expanduser().resolve())
+        entry["meta_path"] = str(caller_path(dataset.meta_path))
     if test_range is not None:
         entry["test_range"] = test_range
     return {"name": dataset.name, "custom": entry}

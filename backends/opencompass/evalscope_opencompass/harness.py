@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from evalscope.backend.environ import environment
+from evalscope.backend.paths import caller_path
 from evalscope.errors import UsageError
 from evalscope_opencompass.translate import DATA_ENV
 
@@ -142,7 +143,7 @@ def data_cache(data_dir: Optional[str], scratch: Path) -> str:
     """``COMPASS_DATA_CACHE``: the folder holding ``data/`` (a bare data folder gets a ``data`` link)."""
     if not data_dir:
         raise UsageError(f"OpenCompass: no data folder; give --dataset-dir (eval_config dataset_dir). {LAYOUT_HINT}")
-    root = Path(data_dir)
+    root = caller_path(data_dir)  # relative to where the user ran evalscope, also in an isolated job
     if not root.is_dir():
         raise UsageError(f"OpenCompass: dataset_dir {root} is not a folder. {LAYOUT_HINT}")
     if (root / "data").is_dir():

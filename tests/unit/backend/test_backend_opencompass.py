@@ -167,6 +167,22 @@ def test_the_data_folder_is_the_one_holding_data_or_data_itself(tmp_path):
         data_cache(None, tmp_path / "scratch")
 
 
+def test_a_relative_data_folder_is_the_callers_also_in_an_isolated_job(tmp_path, monkeypatch):
+    """An isolated job runs in its work dir: ``--dataset-dir ./oc`` means the folder where evalscope was run."""
+    from evalscope_opencompass.datasets import CustomDataset, custom_ref
+    from evalscope_opencompass.harness import data_cache
+
+    caller, job = tmp_path / "caller", tmp_path / "job"
+    (caller / "oc" / "data" / "gsm8k").mkdir(parents=True)
+    (caller / "qa.jsonl").write_text("{}\n")
+    job.mkdir()
+    monkeypatch.chdir(job)
+    monkeypatch.setenv("EVALSCOPE_CALLER_CWD", str(caller))
+    assert data_cache("oc", tmp_path / "scratch") == str((caller / "oc").resolve())
+    entry = custom_ref(CustomDataset(path="qa.jsonl"), None)["custom"]
+    assert entry["path"] == str((caller / "qa.jsonl").resolve())
+
+
 def test_config_values_that_are_classes_or_functions_become_dotted_names():
     from evalscope_opencompass.harness import plain
 
