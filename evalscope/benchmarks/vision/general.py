@@ -143,8 +143,9 @@ class GeneralVQA(LocalSubsetsMixin, VisionBenchmark):
         if self.args.prompt_template is None and isinstance(sample.input, list):
             system = self.system_prompt
             has_system = sample.input[0].role == "system"
-            return ([ChatMessage(role="system", content=system)] if system and not has_system else []) \
-                + list(sample.input)
+            return self.resolve_images(
+                ([ChatMessage(role="system", content=system)] if system and not has_system else [])
+                + list(sample.input))
         return super().build_messages(sample, few_shots)
 
 
@@ -192,7 +193,8 @@ class GeneralVMCQ(LocalSubsetsMixin, VisionBenchmark):
         for shot in few_shots:
             content = shot.input[-1].content if isinstance(shot.input, list) else [ContentText(text=shot.input)]
             shots += [*content, ContentText(text=f"ANSWER: {shot.target_text}\n\n")]
-        return messages + [ChatMessage(role="user", content=shots + list(sample.input[-1].content))]
+        return self.resolve_images(messages + [ChatMessage(role="user",
+                                                           content=shots + list(sample.input[-1].content))])
 
     def extract_answer(self, prediction: str, sample: Sample) -> str:
         return extract_choice(prediction, len(sample.choices or []))

@@ -7,6 +7,10 @@ temporary directory (removed when the process exits) and the part points there, 
 ``source`` (the struct's ``path``, or ``<benchmark>/<subset> row N``) set, so records keep hash + source and the
 sample list holds no image bytes. A missing file or undecodable base64 is a ``ValueError`` naming it, which
 the engine reports as a load-time error naming the row.
+
+Parquet files whose image columns all have bytes are read without them (``lazy_parquet``): a cell becomes a
+``parquet-cell:`` locator, read and spilled when the engine builds that sample's messages
+(:meth:`VisionBenchmark.build_messages`), so the first request goes out without waiting for every image.
 """
 
 from __future__ import annotations
@@ -19,11 +23,12 @@ import shutil
 import tempfile
 import threading
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 from evalscope.api import ChatMessage, ContentImage, ContentText, Sample
 from evalscope.api.media import content_hash, is_remote, read_bytes, sniff_media_type
 from evalscope.benchmarks.base import Benchmark
+from evalscope.benchmarks.vision import lazy_parquet
 from evalscope.errors import DatasetError
 
 _EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif", "image/webp": ".webp",
@@ -64,6 +69,8 @@ def _decode_base64(text: str, what: str) -> bytes:
 
 def image_part(value: Any, dirs: list[Path], what: str) -> ContentImage:
     """One image cell as a part (see the module docstring); ``what`` names it in errors and records."""
+    if isinstance(value, lazy_parquet.LazyCell):
+        return ContentImage(image=value.locator, source=str(value.path or what))
     if isinstance(value, dict):
         raw, path = value.get("bytes"), value.get("path")
         if isinstance(raw, (bytes, bytearray)) and raw:
@@ -107,6 +114,39 @@ class VisionBenchmark(Benchmark):
 
     def hub_config(self, subset: str) -> Optional[str]:
         return None if self.subset_column is not None else super().hub_config(subset)
+
+    def read_local_file(self, path: Path) -> Optional[Iterator[dict[str, Any]]]:
+        """Parquet rows with their image cells read later (``lazy_parquet``); other files: the loader's readers."""
+        if path.suffix != ".parquet":
+            return None
+        try:
+            return lazy_parquet.read_rows(path)
+        except ImportError:
+            return None  # the loader's reader names the missing pyarrow
+
+    def build_messages(self, sample: Sample, few_shots: list[Sample]) -> list[ChatMessage]:
+        return self.resolve_images(super().build_messages(sample, few_shots))
+
+    def resolve_images(self, messages: list[ChatMessage]) -> list[ChatMessage]:
+        """The messages with each lazy parquet image read now and spilled (hash, MIME type set; source kept);
+        every ``build_messages`` of an image benchmark returns through this."""
+        if not any(isinstance(p, ContentImage) and (p.image or "").startswith(lazy_parquet.PREFIX)
+                   for m in messages if not isinstance(m.content, str) for p in m.content):
+            return messages
+        store = self.__dict__.setdefault("_cells", lazy_parquet.CellStore())
+        out = []
+        for message in messages:
+            if isinstance(message.content, str):
+                out.append(message)
+                continue
+            parts = []
+            for part in message.content:
+                if isinstance(part, ContentImage) and (part.image or "").startswith(lazy_parquet.PREFIX):
+                    path, digest, media_type = store.resolve(part.image, spill)
+                    part = part.model_copy(update={"image": path, "sha256": digest, "media_type": media_type})
+                parts.append(part)
+            out.append(message.model_copy(update={"content": parts}))
+        return out
 
     def in_subset(self, record: dict[str, Any], subset: str) -> bool:
         if self.subset_column is None:

@@ -83,7 +83,7 @@ class MMMU(VisionBenchmark):
 
     def build_messages(self, sample: Sample, few_shots: list[Sample]) -> list[ChatMessage]:
         system = [ChatMessage(role="system", content=self.system_prompt)] if self.system_prompt else []
-        return system + list(sample.input)  # type: ignore[arg-type]
+        return self.resolve_images(system + list(sample.input))  # type: ignore[arg-type]
 
     def extract_answer(self, prediction: str, sample: Sample) -> str:
         if sample.choices:

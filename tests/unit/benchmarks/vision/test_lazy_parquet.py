@@ -1,0 +1,86 @@
+"""Parquet image cells read when their sample's messages are built, not at load: the loaded samples hold
+locators only (nothing spilled), building a sample's messages spills exactly its image with the hash an eager
+load gives, in any order; a file with a cell without bytes is read eagerly (the load-time error naming the row)."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from pathlib import Path
+
+import pytest
+
+from evalscope.api.media import content_hash
+from evalscope.benchmarks import get_benchmark
+from evalscope.benchmarks.vision import lazy_parquet
+from evalscope.benchmarks.vision.media import cache_dir
+from evalscope.config import load_task
+
+pa = pytest.importorskip("pyarrow", reason="pyarrow is not installed")
+pq = pytest.importorskip("pyarrow.parquet", reason="pyarrow is not installed")
+
+
+def png(shade: int) -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", 3, 2, 8, 0, 0, 0, 0)
+    idat = zlib.compress(b"".join(b"\x00" + bytes([shade, shade ^ 7, 255 - shade]) for _ in range(2)))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
+def docvqa_file(tmp_path: Path, n: int, missing: int | None = None) -> tuple[Path, list[bytes]]:
+    images = [png(i) for i in range(n)]
+    rows = [{"questionId": i, "question": f"q{i}", "answers": [f"a{i}"],
+             "image": {"bytes": None if i == missing else images[i], "path": f"page_{i}.png"}} for i in range(n)]
+    path = tmp_path / "DocVQA" / "validation-00000-of-00001.parquet"
+    path.parent.mkdir(parents=True)
+    pq.write_table(pa.Table.from_pylist(rows), path, row_group_size=5)  # several groups, several batches each
+    return path, images
+
+
+def docvqa(tmp_path: Path):
+    return get_benchmark("docvqa", load_task({"datasets": ["docvqa"],
+                                              "dataset_args": {"docvqa": {"local_path": str(tmp_path)}}}))
+
+
+def test_samples_hold_locators_and_messages_spill_each_image_on_demand(tmp_path):
+    path, images = docvqa_file(tmp_path, 12)
+    bench = docvqa(tmp_path)
+    rows = list(bench.read_local_file(path))
+    assert [r["questionId"] for r in rows] == list(range(12))
+    assert all(isinstance(r["image"], lazy_parquet.LazyCell) for r in rows)
+    samples = [bench.record_to_sample(r, i, "DocVQA") for i, r in enumerate(rows)]
+    parts = [s.input[0].content[1] for s in samples]
+    assert all(p.image.startswith(lazy_parquet.PREFIX) and p.sha256 is None for p in parts)
+    assert [p.source for p in parts] == [f"page_{i}.png" for i in range(12)]
+    assert not any((cache_dir() / f"{content_hash(d)}.png").exists() for d in images)  # nothing spilled at load
+
+    for i in (7, 8, 2, 11, 0, 7):  # forward, back across row groups, and again
+        image = bench.build_messages(samples[i], [])[0].content[1]
+        assert image.sha256 == content_hash(images[i]) and image.media_type == "image/png"
+        assert image.source == f"page_{i}.png"
+        assert Path(image.image).read_bytes() == images[i]
+    spilled = [i for i, d in enumerate(images) if (cache_dir() / f"{content_hash(d)}.png").exists()]
+    assert spilled == [0, 2, 7, 8, 11]
+
+
+def test_a_cell_without_bytes_makes_the_file_eager_and_the_load_names_the_row(tmp_path):
+    path, _ = docvqa_file(tmp_path, 6, missing=4)
+    bench = docvqa(tmp_path)
+    assert bench.read_local_file(path) is None  # the loader's reader, whose rows carry the bytes
+    from evalscope.data.readers import read_rows
+
+    rows = list(read_rows(path))
+    bench.record_to_sample(rows[0], 0, "DocVQA")
+    with pytest.raises(ValueError, match=r"docvqa/DocVQA row 5.*page_4.png.*not found"):
+        bench.record_to_sample(rows[4], 4, "DocVQA")
+
+
+def test_a_changed_file_is_a_media_error_naming_it(tmp_path):
+    path, _ = docvqa_file(tmp_path, 6)
+    cell = lazy_parquet.LazyCell(str(path), 0, 9, "image")  # a row the group does not have
+    from evalscope.api.media import MediaError
+
+    with pytest.raises(MediaError, match=r"row group 0 has no row 10"):
+        lazy_parquet.CellReader(str(path)).read(cell)
