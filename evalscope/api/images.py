@@ -40,6 +40,19 @@ an error."""
 _MEDIA_TYPE = re.compile(r"[A-Za-z0-9.+-]+/[A-Za-z0-9.+-]+")
 
 
+def _b64encode() -> Any:
+    """``pybase64.b64encode`` when installed (SIMD, a few times faster, releases the GIL: the ``vision``
+    extra), else the standard library's; both give the same bytes."""
+    try:
+        import pybase64
+    except ImportError:
+        return base64.b64encode
+    return pybase64.b64encode
+
+
+b64encode = _b64encode()
+
+
 class Base64Text(str):
     """A ``data:<type>;base64,...`` URI made here from bytes: only base64 characters after a checked MIME type, so
     JSON writes it unchanged and request encoders splice it in without scanning it (``evalscope.wire.json_body``)."""
@@ -47,7 +60,7 @@ class Base64Text(str):
     @classmethod
     def data_uri(cls, data: bytes, media_type: str) -> str:
         """``data`` as a ``data:`` URI; a ``Base64Text`` when ``media_type`` is a plain ``type/subtype``."""
-        uri = f"data:{media_type};base64,{base64.b64encode(data).decode('ascii')}"
+        uri = f"data:{media_type};base64,{b64encode(data).decode('ascii')}"
         return cls(uri) if _MEDIA_TYPE.fullmatch(media_type) else uri
 
 

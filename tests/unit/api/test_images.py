@@ -175,3 +175,47 @@ def test_a_prepared_image_reaches_the_request_body_unscanned_and_byte_exact(tmp_
     raw = dumps_body(body)
     assert raw == json.dumps(body).encode()
     assert base64.b64decode(json.loads(raw)["messages"][0]["content"][1]["image_url"]["url"].split(",")[1]) == data
+
+
+@pytest.mark.parametrize("encoder", ["stdlib", "pybase64"])
+def test_data_uris_are_the_same_bytes_with_either_base64_encoder(monkeypatch, encoder):
+    """pybase64 (the vision extra) when installed, the standard library otherwise: the same URI, bytes and all."""
+    import base64
+    import os
+
+    from evalscope.api import images
+
+    if encoder == "pybase64":
+        pybase64 = pytest.importorskip("pybase64", reason="pybase64 (evalscope[vision]) is not installed")
+        monkeypatch.setattr(images, "b64encode", pybase64.b64encode)
+    else:
+        monkeypatch.setattr(images, "b64encode", base64.b64encode)
+    for data in (b"", b"\x00", b"ab", os.urandom(3 * 1024 + 1), os.urandom(700_001)):
+        uri = images.Base64Text.data_uri(data, "image/png")
+        assert isinstance(uri, images.Base64Text)
+        assert uri == "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+        assert base64.b64decode(uri.split(",", 1)[1], validate=True) == data
+
+
+def test_the_encoder_is_pybase64_when_installed_else_the_stdlib(monkeypatch):
+    import base64
+    import builtins
+    import importlib.util
+
+    from evalscope.api import images
+
+    if importlib.util.find_spec("pybase64"):
+        import pybase64
+
+        assert images._b64encode() is pybase64.b64encode
+    else:
+        assert images._b64encode() is base64.b64encode
+    real_import = builtins.__import__
+
+    def no_pybase64(name, *args, **kwargs):
+        if name == "pybase64":
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_pybase64)
+    assert images._b64encode() is base64.b64encode
