@@ -127,11 +127,12 @@ class CellReader:
 
 
 class CellStore:
-    """A :class:`CellReader` per file, and what each resolved cell became (path, hash, type: no bytes)."""
+    """A :class:`CellReader` of the file being read, and what each resolved cell became (path, hash, type: no
+    bytes)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._readers: dict[str, CellReader] = {}
+        self._reader: Optional[tuple[str, CellReader]] = None  # one file open at a time: the plan reads in order
         self._done: dict[str, tuple[str, str, Optional[str]]] = {}
 
     def resolve(self, locator: str, spill: Any) -> tuple[str, str, Optional[str]]:
@@ -140,12 +141,13 @@ class CellStore:
             if locator in self._done:
                 return self._done[locator]
             cell = LazyCell.parse(locator)
-            reader = self._readers.get(cell.file)
-            if reader is None:
+            if self._reader is None or self._reader[0] != cell.file:
+                self._reader = None  # the previous file's buffers go before the next file's come
                 try:
-                    reader = self._readers[cell.file] = CellReader(cell.file)
+                    self._reader = (cell.file, CellReader(cell.file))
                 except OSError as exc:
                     raise MediaError(f"cannot read {cell.file}: {exc}") from None
+            reader = self._reader[1]
             try:
                 data = reader.read(cell)
             except OSError as exc:
