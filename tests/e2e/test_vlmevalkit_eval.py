@@ -109,6 +109,7 @@ def test_eval_config_form_scores_both_datasets(tmp_path, server, tsv_dir):
     assert len(requests) == len(data.DOCVQA) + len(data.REALWORLDQA)
     assert all(r.get("images") for r in requests), "every request carries its image as an image_url part"
     assert secret_in_files(work, KEY) == []
+    assert report(work, "DocVQA_VAL")["backend_version"] == "ms-vlmeval 0.0.20"
 
 
 def test_in_process_in_the_backend_environment(tmp_path, server, tsv_dir):

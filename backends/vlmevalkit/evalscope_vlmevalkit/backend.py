@@ -27,6 +27,8 @@ logger = logging.getLogger(__name__)
 
 class VLMEvalKitBackend:
     name = NAME
+    harness = "ms-vlmeval"
+    """The harness's distribution: reports carry its version (``ms-vlmeval 0.0.20``)."""
 
     def translate(self, task: "TaskConfig", run_dir: "RunDir") -> dict[str, Any]:
         from evalscope_vlmevalkit.translate import translate

@@ -3,9 +3,12 @@
 Around VLMEvalKit's own ``run_task`` it fixes what the plain CLI gets wrong offline:
 
 - every dataset's TSV must be there before anything is imported (``<data_dir>/<name>.tsv``, linked
-  into a writable ``LMUData`` under the run); a missing one fails in seconds, naming the path;
+  into a writable ``LMUData`` under the run); a missing one fails in seconds, naming the path and
+  where VLMEvalKit downloads it from (``evalscope_vlmevalkit.sources``);
 - a local TSV wins over VLMEvalKit's md5 table (which would re-download it): a warning says so;
-- loopback API servers are reached without proxies (``CustomAPIModel`` ignores ``NO_PROXY``);
+- local-form models are checked before anything loads (key, model_path, constructor arguments);
+- loopback API and judge servers are reached without proxies (VLMEvalKit ignores ``NO_PROXY``);
+- a configured judge that does not answer fails the dataset (VLMEvalKit falls back to exact matching);
 - TLS verification, which ``import vlmeval`` turns off process-wide, is restored right after;
 - predictions and scores are written as TSV/CSV (``PRED_FORMAT``/``EVAL_FORMAT``), read back by
   ``evalscope_vlmevalkit.results`` without pandas.
