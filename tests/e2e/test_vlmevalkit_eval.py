@@ -110,6 +110,13 @@ def test_eval_config_form_scores_both_datasets(tmp_path, server, tsv_dir):
     assert all(r.get("images") for r in requests), "every request carries its image as an image_url part"
     assert secret_in_files(work, KEY) == []
     assert report(work, "DocVQA_VAL")["backend_version"] == "ms-vlmeval 0.0.20"
+    check_sent(requests)
+
+
+def check_sent(requests: list[dict]) -> None:
+    """The model name, temperature and max_tokens every request carried are the configured ones."""
+    assert {r["model"] for r in requests} == {"mock-vl"}
+    assert {(r["params"].get("temperature"), r["params"].get("max_tokens")) for r in requests} == {(0, 32)}
 
 
 def test_in_process_in_the_backend_environment(tmp_path, server, tsv_dir):
@@ -131,6 +138,7 @@ def test_unified_flags_give_the_same_scores(tmp_path, server, tsv_dir):
                 "--generation-config", "temperature=0,max_tokens=32"], work)
     assert done.returncode == 0, done.stderr[-3000:]
     check_scores(work)
+    check_sent(server.stats(requests=True)["requests"])
 
 
 def test_missing_tsv_fails_fast_naming_it(tmp_path, server, tsv_dir):
