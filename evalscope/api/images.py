@@ -22,7 +22,7 @@ import os
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from evalscope.api.media import MediaError, is_remote, read_bytes
 from evalscope.api.messages import ChatMessage
@@ -175,6 +175,23 @@ def fit_image(data: bytes, media_type: Optional[str], limits: ImageLimits, what:
         image = _scaled(image, max(factor, MIN_SIDE / min(image.size)))
 
 
+_BYTE_SOURCES: dict[str, Callable[[str], tuple[bytes, Optional[str]]]] = {}
+
+
+def register_byte_source(prefix: str, reader: Callable[[str], tuple[bytes, Optional[str]]]) -> None:
+    """Images whose ``image`` starts with ``prefix`` are read by ``reader`` (bytes, MIME type) when prepared:
+    data sources that keep images where they lie (``evalscope.benchmarks.vision.lazy_parquet``). ``reader`` is
+    called from the preparing threads and raises ``MediaError`` when it cannot read."""
+    _BYTE_SOURCES[prefix] = reader
+
+
+def _read(value: str) -> tuple[bytes, Optional[str]]:
+    for prefix, reader in _BYTE_SOURCES.items():
+        if value.startswith(prefix):
+            return reader(value)
+    return read_bytes(value)
+
+
 def _check_image(data: bytes, media_type: Optional[str], what: str) -> None:
     if not media_type or not media_type.startswith("image/"):
         raise MediaError(f"image {what} is not an image file (starts with {data[:8]!r})")
@@ -199,7 +216,7 @@ def prepare_part(part: Any, limits: ImageLimits) -> Any:
     if is_remote(value):
         return part
     what = repr(part.source or ("inline" if value.startswith("data:") else value))
-    data, media_type = read_bytes(value)
+    data, media_type = _read(value)
     media_type = part.media_type or media_type
     _check_image(data, media_type, what)
     out, out_type = fit_image(data, media_type, limits, what)

@@ -4,11 +4,12 @@ Loading a 2,000-page DocVQA shard set used to read (and spill to disk) a gigabyt
 request. Here a file's rows are read without the bytes of their ``image`` / ``image_N`` ``{bytes, path}``
 columns (only the ``path`` leaf), each such cell becoming a :class:`LazyCell` (file, row group, row, column).
 The sample then holds an image part whose ``image`` is a ``parquet-cell:`` locator; when the engine builds the
-sample's messages (one work item at a time, in the plan's order), :func:`resolve` reads that cell, writes the
-bytes to the content-addressed folder and sets the part's hash, MIME type and source, exactly as an eager load
-would have. A :class:`CellReader` per file streams the image column a few rows at a time and moves forward, so
-reading in order costs one pass over the file; going back (resume checks all samples first) restarts the row
-group.
+sample's messages (one work item at a time, in the plan's order), :meth:`CellStore.resolve` reads that cell
+(ahead, in a thread) and sets the part's hash and MIME type, the same as an eager load's, so resume and records
+(hash + source) are unchanged. The request's image preparer then takes the bytes from memory
+(``evalscope.api.images.register_byte_source``); nothing is written to disk. A :class:`CellReader` streams
+the image column a few rows at a time and moves forward, so reading in order costs one pass over the file;
+going back (resume checks all samples first) restarts the row group.
 
 A file is read lazily only when its metadata promises every image cell has bytes (the ``bytes`` leaf's null
 count is 0 in every row group); otherwise the loader's eager reader takes it, and a cell without bytes is the
@@ -18,11 +19,14 @@ load-time error naming the row that it always was.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any, Callable, Iterator, Optional
 
-from evalscope.api.media import MediaError
+from evalscope.api.images import register_byte_source
+from evalscope.api.media import MediaError, content_hash, sniff_media_type
 
 PREFIX = "parquet-cell:"
 ROWS_PER_READ = 4
@@ -127,31 +131,134 @@ class CellReader:
 
 
 class CellStore:
-    """A :class:`CellReader` of the file being read, and what each resolved cell became (path, hash, type: no
-    bytes)."""
+    """The process's lazy cells: each resolved cell's hash and MIME type, and the bytes of recent ones.
+
+    :meth:`resolve` is called on the event loop (the engine builds messages there), so reading and hashing happen
+    in one thread of their own (pyarrow and hashlib release the GIL), ``AHEAD`` cells ahead of the plan in file
+    order; the loop waits only for a cell not read yet. The bytes stay in memory until :meth:`read` (the image
+    preparer, per request) takes them (at most ``MAX_BYTES``: what is in flight and read ahead), then among the
+    last ``TAKEN_BYTES`` taken (the other repeats of a sample are asked right after it); bytes evicted before
+    they are needed are read again. Nothing is written to disk. One file's reader is open at a time (a reader
+    keeps ~100 MB of pyarrow buffers).
+    """
+
+    AHEAD = 32
+    MAX_BYTES = 128 << 20
+    TAKEN_BYTES = 16 << 20
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._reader: Optional[tuple[str, CellReader]] = None  # one file open at a time: the plan reads in order
-        self._done: dict[str, tuple[str, str, Optional[str]]] = {}
+        self._reader: Optional[tuple[str, CellReader]] = None  # used by the reading thread only
+        self._done: dict[str, tuple[str, Optional[str]]] = {}
+        self._bytes: OrderedDict[str, bytes] = OrderedDict()  # read, not taken yet
+        self._taken: OrderedDict[str, bytes] = OrderedDict()
+        self._held = self._held_taken = 0
+        self._pending: dict[str, Future] = {}
+        self._sizes: dict[str, list[int]] = {}
+        self._executor: Optional[ThreadPoolExecutor] = None
 
-    def resolve(self, locator: str, spill: Any) -> tuple[str, str, Optional[str]]:
-        """``(path, sha256, media_type)`` of the cell at ``locator``, its bytes written by ``spill`` once."""
+    def resolve(self, locator: str) -> tuple[str, Optional[str]]:
+        """``(sha256, media_type)`` of the cell at ``locator`` (``MediaError`` when it cannot be read)."""
+        if locator in self._done:
+            return self._done[locator]
+        cell = LazyCell.parse(locator)
+        future = self._pending.pop(locator, None) or self._submit(self._load, cell)
+        for later in self._after(cell):
+            if later.locator not in self._pending and later.locator not in self._done:
+                self._pending[later.locator] = self._submit(self._load, later)
+        self._done[locator] = future.result()
+        return self._done[locator]
+
+    def read(self, locator: str) -> tuple[bytes, Optional[str]]:
+        """The cell's bytes and MIME type (any thread): from memory, or read again when evicted."""
         with self._lock:
-            if locator in self._done:
-                return self._done[locator]
-            cell = LazyCell.parse(locator)
+            data = self._bytes.pop(locator, None)
+            if data is not None:
+                self._held -= len(data)
+                self._keep_taken(locator, data)
+            elif locator in self._taken:
+                data = self._taken[locator]
+                self._taken.move_to_end(locator)
+        if data is None:
+            data = self._submit(self._read_cell, LazyCell.parse(locator)).result()
+            with self._lock:
+                self._keep_taken(locator, data)
+        known = self._done.get(locator)
+        return data, known[1] if known else sniff_media_type(data)
+
+    def _keep_taken(self, locator: str, data: bytes) -> None:
+        self._taken[locator] = data
+        self._held_taken += len(data)
+        while self._held_taken > self.TAKEN_BYTES and len(self._taken) > 1:
+            self._held_taken -= len(self._taken.popitem(last=False)[1])
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
+        self._pending.clear()
+        with self._lock:
+            self._bytes.clear()
+            self._taken.clear()
+            self._held = self._held_taken = 0
+        self._reader = None
+
+    def _submit(self, fn: Callable[[LazyCell], Any], cell: LazyCell) -> Future:
+        with self._lock:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="evalscope-parquet-images")
+            return self._executor.submit(fn, cell)
+
+    def _after(self, cell: LazyCell) -> Iterator[LazyCell]:
+        """The ``AHEAD`` cells of the same column after ``cell`` in its file."""
+        sizes = self._sizes.get(cell.file)
+        if sizes is None:
+            import pyarrow.parquet as pq
+
+            try:
+                meta = pq.read_metadata(cell.file)
+            except OSError:
+                return  # _load reports it
+            sizes = self._sizes[cell.file] = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+        group, row = cell.group, cell.row
+        for _ in range(self.AHEAD):
+            row += 1
+            while group < len(sizes) and row >= sizes[group]:
+                group, row = group + 1, 0
+            if group >= len(sizes):
+                return
+            yield LazyCell(cell.file, group, row, cell.column)
+
+    def _read_cell(self, cell: LazyCell) -> bytes:
+        try:
             if self._reader is None or self._reader[0] != cell.file:
                 self._reader = None  # the previous file's buffers go before the next file's come
-                try:
-                    self._reader = (cell.file, CellReader(cell.file))
-                except OSError as exc:
-                    raise MediaError(f"cannot read {cell.file}: {exc}") from None
-            reader = self._reader[1]
-            try:
-                data = reader.read(cell)
-            except OSError as exc:
-                raise MediaError(f"cannot read {cell.file}: {exc}") from None
-            part = spill(data, "")
-            self._done[locator] = (part.image, part.sha256, part.media_type)
-            return self._done[locator]
+                self._reader = (cell.file, CellReader(cell.file))
+            return self._reader[1].read(cell)
+        except OSError as exc:
+            raise MediaError(f"cannot read {cell.file}: {exc}") from None
+
+    def _load(self, cell: LazyCell) -> tuple[str, Optional[str]]:
+        data = self._read_cell(cell)
+        with self._lock:
+            self._bytes[cell.locator] = data
+            self._held += len(data)
+            while self._held > self.MAX_BYTES and len(self._bytes) > 1:
+                self._held -= len(self._bytes.popitem(last=False)[1])
+        return content_hash(data), sniff_media_type(data)
+
+
+_store: Optional[CellStore] = None
+_store_lock = threading.Lock()
+
+
+def store() -> CellStore:
+    """The process's :class:`CellStore` (created on first use)."""
+    global _store
+    with _store_lock:
+        if _store is None:
+            _store = CellStore()
+        return _store
+
+
+register_byte_source(PREFIX, lambda locator: store().read(locator))

@@ -9,8 +9,9 @@ sample list holds no image bytes. A missing file or undecodable base64 is a ``Va
 the engine reports as a load-time error naming the row.
 
 Parquet files whose image columns all have bytes are read without them (``lazy_parquet``): a cell becomes a
-``parquet-cell:`` locator, read and spilled when the engine builds that sample's messages
-(:meth:`VisionBenchmark.build_messages`), so the first request goes out without waiting for every image.
+``parquet-cell:`` locator, read and hashed when the engine builds that sample's messages
+(:meth:`VisionBenchmark.build_messages`), its bytes handed to the request's image preparer from memory, never
+written to disk: the first request goes out without waiting for every image.
 """
 
 from __future__ import annotations
@@ -128,12 +129,13 @@ class VisionBenchmark(Benchmark):
         return self.resolve_images(super().build_messages(sample, few_shots))
 
     def resolve_images(self, messages: list[ChatMessage]) -> list[ChatMessage]:
-        """The messages with each lazy parquet image read now and spilled (hash, MIME type set; source kept);
-        every ``build_messages`` of an image benchmark returns through this."""
+        """The messages with each lazy parquet image's hash and MIME type set (its bytes read, kept in memory
+        until the request takes them; source kept); every ``build_messages`` of an image benchmark returns
+        through this."""
         if not any(isinstance(p, ContentImage) and (p.image or "").startswith(lazy_parquet.PREFIX)
                    for m in messages if not isinstance(m.content, str) for p in m.content):
             return messages
-        store = self.__dict__.setdefault("_cells", lazy_parquet.CellStore())
+        store = lazy_parquet.store()
         out = []
         for message in messages:
             if isinstance(message.content, str):
@@ -142,8 +144,8 @@ class VisionBenchmark(Benchmark):
             parts = []
             for part in message.content:
                 if isinstance(part, ContentImage) and (part.image or "").startswith(lazy_parquet.PREFIX):
-                    path, digest, media_type = store.resolve(part.image, spill)
-                    part = part.model_copy(update={"image": path, "sha256": digest, "media_type": media_type})
+                    digest, media_type = store.resolve(part.image)
+                    part = part.model_copy(update={"sha256": digest, "media_type": media_type})
                 parts.append(part)
             out.append(message.model_copy(update={"content": parts}))
         return out

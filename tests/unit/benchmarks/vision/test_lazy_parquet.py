@@ -1,15 +1,17 @@
 """Parquet image cells read when their sample's messages are built, not at load: the loaded samples hold
-locators only (nothing spilled), building a sample's messages spills exactly its image with the hash an eager
-load gives, in any order; a file with a cell without bytes is read eagerly (the load-time error naming the row)."""
+locators only (nothing read), building a sample's messages reads its image (and the next ones, in a thread)
+with the hash an eager load gives, in any order, and the request takes the bytes from memory (never disk); a file with a cell without bytes is read eagerly (the load-time error naming the row)."""
 
 from __future__ import annotations
 
+import base64
 import struct
 import zlib
 from pathlib import Path
 
 import pytest
 
+from evalscope.api.images import ImageLimits, prepare_part
 from evalscope.api.media import content_hash
 from evalscope.benchmarks import get_benchmark
 from evalscope.benchmarks.vision import lazy_parquet
@@ -44,7 +46,28 @@ def docvqa(tmp_path: Path):
                                               "dataset_args": {"docvqa": {"local_path": str(tmp_path)}}}))
 
 
-def test_samples_hold_locators_and_messages_spill_each_image_on_demand(tmp_path):
+@pytest.fixture
+def store(monkeypatch):
+    """A fresh process store reading 2 cells ahead."""
+    monkeypatch.setattr(lazy_parquet.CellStore, "AHEAD", 2)
+    monkeypatch.setattr(lazy_parquet, "_store", None)
+    yield lazy_parquet.store()
+    lazy_parquet.store().close()
+
+
+def held(store) -> list[str]:
+    for future in list(store._pending.values()):
+        future.result()  # the read-ahead done
+    return list(store._bytes)
+
+
+def sent(part) -> bytes:
+    uri = prepare_part(part, ImageLimits()).image
+    assert uri.startswith("data:image/png;base64,")
+    return base64.b64decode(uri.split(",", 1)[1])
+
+
+def test_samples_hold_locators_and_each_image_is_read_when_its_messages_are_built(tmp_path, store):
     path, images = docvqa_file(tmp_path, 12)
     bench = docvqa(tmp_path)
     rows = list(bench.read_local_file(path))
@@ -54,15 +77,43 @@ def test_samples_hold_locators_and_messages_spill_each_image_on_demand(tmp_path)
     parts = [s.input[0].content[1] for s in samples]
     assert all(p.image.startswith(lazy_parquet.PREFIX) and p.sha256 is None for p in parts)
     assert [p.source for p in parts] == [f"page_{i}.png" for i in range(12)]
-    assert not any((cache_dir() / f"{content_hash(d)}.png").exists() for d in images)  # nothing spilled at load
+    assert held(store) == []  # nothing read at load
 
-    for i in (7, 8, 2, 11, 0, 7):  # forward, back across row groups, and again
+    for i, then in ((3, [3, 4, 5]), (9, [3, 4, 5, 9, 10, 11])):  # the cell and the AHEAD after it, across groups
+        bench.build_messages(samples[i], [])
+        assert held(store) == [parts[j].image for j in then]
+    for i in (7, 8, 2, 11, 0, 7, 4):  # forward, back across row groups, and again
         image = bench.build_messages(samples[i], [])[0].content[1]
         assert image.sha256 == content_hash(images[i]) and image.media_type == "image/png"
-        assert image.source == f"page_{i}.png"
-        assert Path(image.image).read_bytes() == images[i]
-    spilled = [i for i, d in enumerate(images) if (cache_dir() / f"{content_hash(d)}.png").exists()]
-    assert spilled == [0, 2, 7, 8, 11]
+        assert image.source == f"page_{i}.png" and image.image == parts[i].image
+        assert sent(image) == images[i]
+        assert image.model_dump(exclude_none=True) == samples[i].input[0].content[1].model_copy(
+            update={"sha256": content_hash(images[i]), "media_type": "image/png"}).model_dump(exclude_none=True)
+    assert not any((cache_dir() / f"{content_hash(d)}.png").exists() for d in images)  # never on disk
+
+
+def test_evicted_bytes_are_read_again(tmp_path, store, monkeypatch):
+    path, images = docvqa_file(tmp_path, 12)
+    monkeypatch.setattr(lazy_parquet.CellStore, "MAX_BYTES", 1)  # only the newest cell stays in memory
+    monkeypatch.setattr(lazy_parquet.CellStore, "TAKEN_BYTES", 1)  # and the last one taken
+    bench = docvqa(tmp_path)
+    samples = [bench.record_to_sample(r, i, "DocVQA") for i, r in enumerate(bench.read_local_file(path))]
+    built = [bench.build_messages(s, [])[0].content[1] for s in samples]
+    assert len(held(store)) == 1
+    for i in (0, 11, 5, 6, 1, 1):
+        assert sent(built[i]) == images[i]
+    assert list(store._taken) == [built[1].image] and list(store._bytes) == []  # the 12th taken, moved
+
+
+def test_taken_bytes_are_dropped_but_the_last_few_kept_for_repeats(tmp_path, store):
+    path, images = docvqa_file(tmp_path, 12)
+    bench = docvqa(tmp_path)
+    samples = [bench.record_to_sample(r, i, "DocVQA") for i, r in enumerate(bench.read_local_file(path))]
+    image = bench.build_messages(samples[0], [])[0].content[1]
+    assert held(store) == [samples[i].input[0].content[1].image for i in (0, 1, 2)]
+    assert sent(image) == sent(image) == images[0]  # a repeat
+    assert list(store._bytes) == [samples[i].input[0].content[1].image for i in (1, 2)]
+    assert list(store._taken) == [image.image] and store._held == len(images[1]) + len(images[2])
 
 
 def test_a_cell_without_bytes_makes_the_file_eager_and_the_load_names_the_row(tmp_path):
