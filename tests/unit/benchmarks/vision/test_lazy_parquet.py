@@ -135,3 +135,20 @@ def test_a_changed_file_is_a_media_error_naming_it(tmp_path):
 
     with pytest.raises(MediaError, match=r"row group 0 has no row 10"):
         lazy_parquet.CellReader(str(path)).read(cell)
+
+
+@pytest.mark.parametrize("name", ["general_vmcq", "general_vqa"])
+def test_benchmarks_with_their_own_messages_resolve_lazy_images_too(tmp_path, store, name):
+    images = [png(i) for i in range(3)]
+    rows = [{"question": f"q{i}", "options": '["x", "y"]', "answer": "A",
+             "image": {"bytes": images[i], "path": f"img_{i}.png"}} for i in range(3)]
+    path = tmp_path / "default_val.parquet"
+    pq.write_table(pa.Table.from_pylist(rows), path)
+    bench = get_benchmark(name, load_task({"datasets": [name], "dataset_args": {name: {"local_path": str(tmp_path)}}}))
+    read = list(bench.read_local_file(path))
+    assert isinstance(read[2]["image"], lazy_parquet.LazyCell)
+    sample = bench.record_to_sample(read[2], 2, "default")
+    image = next(p for m in bench.build_messages(sample, []) if not isinstance(m.content, str)
+                 for p in m.content if p.type == "image")
+    assert (image.sha256, image.source) == (content_hash(images[2]), "img_2.png")
+    assert sent(image) == images[2]
