@@ -50,7 +50,7 @@ class LMEvalBackend:
 
 def write_records(run_dir: "RunDir", results_file: Path, reports: list["Report"], model: str) -> None:
     """Each leaf task's samples as the run's prediction and review records."""
-    from evalscope.native.records import JsonlAppender
+    from evalscope.backend.records import write_records as write_subset_records
     from evalscope_lm_eval.records import to_records
     from evalscope_lm_eval.results import read_samples, samples_file
 
@@ -63,11 +63,4 @@ def write_records(run_dir: "RunDir", results_file: Path, reports: list["Report"]
                 logger.warning("lm-eval: no samples file for %s next to %s", leaf, results_file)
                 continue
             predictions, reviews = to_records(read_samples(path), leaf, model, subset)
-            for records, target in ((predictions, run_dir.prediction_file(model, report.dataset_name, subset)),
-                                    (reviews, run_dir.review_file(model, report.dataset_name, subset))):
-                appender = JsonlAppender(target, truncate=True)
-                try:
-                    for record in records:
-                        appender.append(record)
-                finally:
-                    appender.close()
+            write_subset_records(run_dir, model, report.dataset_name, subset, predictions, reviews)

@@ -10,30 +10,14 @@ request, with the way out (``local-completions`` with a tokenizer folder, checke
 from __future__ import annotations
 
 import logging
-import os
-from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
+from evalscope.backend.environ import environment
 from evalscope.errors import RunFailed, UsageError
 
 logger = logging.getLogger(__name__)
 
 CHAT_MODEL = "local-chat-completions"
-
-
-@contextmanager
-def environment(values: dict[str, str]) -> Iterator[None]:
-    """``values`` set in ``os.environ`` for the run, the previous values restored after."""
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def task_specs(tasks: list[str], overrides: dict[str, dict[str, Any]], task_manager: Any) -> list[Any]:
