@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import types
@@ -117,9 +118,9 @@ def test_native_validate_canonicalizes_names():
         NativeBackend().validate(TaskConfig(model="m", datasets=["gsm9k"]))
 
 
-def _cli(*args, cwd):
+def _cli(*args, cwd, env=None):
     return subprocess.run([sys.executable, "-m", "evalscope", *args], capture_output=True, text=True, timeout=120,
-                          cwd=cwd)
+                          cwd=cwd, env=env)
 
 
 def test_cli_accepts_any_case_and_writes_the_canonical_name(tmp_path):
@@ -136,7 +137,9 @@ def test_cli_accepts_any_case_and_writes_the_canonical_name(tmp_path):
     (("--eval-backend", "VLMEvalKit"), "evalscope backend install vlmevalkit"),
 ])
 def test_cli_bad_names_are_one_line_errors_before_any_run_dir(tmp_path, args, expected):
-    done = _cli("eval", "--datasets", "demo_arith", "--work-dir", str(tmp_path / "out"), *args, cwd=tmp_path)
+    # no backend environments here, whatever this machine has installed (CI builds VLMEvalKit's)
+    env = {**os.environ, "EVALSCOPE_BACKENDS_DIR": str(tmp_path / "no-backends")}
+    done = _cli("eval", "--datasets", "demo_arith", "--work-dir", str(tmp_path / "out"), *args, cwd=tmp_path, env=env)
     assert done.returncode == 2, done.stderr[-2000:]
     assert expected in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "out").exists()
