@@ -160,12 +160,9 @@ class VLMEvalConfig(_Strict):
     @field_validator("work_dir")
     @classmethod
     def _inside(cls, v: str) -> str:
-        from pathlib import PurePath
+        from evalscope.backend.config_checks import inside_run_dir
 
-        p = PurePath(v)
-        if p.is_absolute() or ".." in p.parts:
-            raise ValueError("work_dir must be a relative path inside the run directory (no '..', not absolute)")
-        return v
+        return inside_run_dir(v, "work_dir")
 
     @field_validator("limit")
     @classmethod
