@@ -19,9 +19,11 @@ load-time error naming the row that it always was.
 from __future__ import annotations
 
 import threading
+from bisect import bisect_right
 from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import accumulate
 from pathlib import Path
 from typing import Any, Callable, Iterator, Optional
 
@@ -154,7 +156,8 @@ class CellStore:
         self._taken: OrderedDict[str, bytes] = OrderedDict()
         self._held = self._held_taken = 0
         self._pending: dict[str, Future] = {}
-        self._sizes: dict[str, list[int]] = {}
+        self._starts: dict[str, list[int]] = {}  # per file: the first row of each row group, then the row count
+        self._ahead_to: dict[tuple[str, str], int] = {}  # per (file, column): the last row submitted to read ahead
         self._executor: Optional[ThreadPoolExecutor] = None
 
     def resolve(self, locator: str) -> tuple[str, Optional[str]]:
@@ -210,24 +213,29 @@ class CellStore:
             return self._executor.submit(fn, cell)
 
     def _after(self, cell: LazyCell) -> Iterator[LazyCell]:
-        """The ``AHEAD`` cells of the same column after ``cell`` in its file."""
-        sizes = self._sizes.get(cell.file)
-        if sizes is None:
+        """The cells of the same column up to ``AHEAD`` rows after ``cell`` in its file, not yet submitted."""
+        starts = self._starts.get(cell.file)
+        if starts is None:
             import pyarrow.parquet as pq
 
             try:
                 meta = pq.read_metadata(cell.file)
-            except OSError:
+            except (OSError, ValueError):
                 return  # _load reports it
-            sizes = self._sizes[cell.file] = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
-        group, row = cell.group, cell.row
-        for _ in range(self.AHEAD):
-            row += 1
-            while group < len(sizes) and row >= sizes[group]:
-                group, row = group + 1, 0
-            if group >= len(sizes):
-                return
-            yield LazyCell(cell.file, group, row, cell.column)
+            starts = self._starts[cell.file] = list(accumulate((meta.row_group(i).num_rows
+                                                                for i in range(meta.num_row_groups)), initial=0))
+        if cell.group >= len(starts) - 1:
+            return
+        at = starts[cell.group] + cell.row
+        key = (cell.file, cell.column)
+        last = min(at + self.AHEAD, starts[-1] - 1)
+        first = max(at, self._ahead_to.get(key, -1)) + 1
+        if last < first:
+            return
+        self._ahead_to[key] = last
+        for flat in range(first, last + 1):
+            group = bisect_right(starts, flat) - 1
+            yield LazyCell(cell.file, group, flat - starts[group], cell.column)
 
     def _read_cell(self, cell: LazyCell) -> bytes:
         try:
@@ -235,8 +243,8 @@ class CellStore:
                 self._reader = None  # the previous file's buffers go before the next file's come
                 self._reader = (cell.file, CellReader(cell.file))
             return self._reader[1].read(cell)
-        except OSError as exc:
-            raise MediaError(f"cannot read {cell.file}: {exc}") from None
+        except (OSError, ValueError, IndexError) as exc:  # pyarrow's errors of a file changed or cut short
+            raise MediaError(f"cannot read {cell.file} (changed since it was loaded?): {exc}") from None
 
     def _load(self, cell: LazyCell) -> tuple[str, Optional[str]]:
         data = self._read_cell(cell)

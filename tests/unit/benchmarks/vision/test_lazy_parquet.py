@@ -92,6 +92,19 @@ def test_samples_hold_locators_and_each_image_is_read_when_its_messages_are_buil
     assert not any((cache_dir() / f"{content_hash(d)}.png").exists() for d in images)  # never on disk
 
 
+def test_reading_in_order_reads_each_cell_once(tmp_path, store, monkeypatch):
+    path, images = docvqa_file(tmp_path, 12)
+    bench = docvqa(tmp_path)
+    samples = [bench.record_to_sample(r, i, "DocVQA") for i, r in enumerate(bench.read_local_file(path))]
+    reads = []
+    read_cell = lazy_parquet.CellStore._read_cell
+    monkeypatch.setattr(lazy_parquet.CellStore, "_read_cell",
+                        lambda self, cell: reads.append((cell.group, cell.row)) or read_cell(self, cell))
+    for i, sample in enumerate(samples):
+        assert sent(bench.build_messages(sample, [])[0].content[1]) == images[i]
+    assert sorted(reads) == [(i // 5, i % 5) for i in range(12)]  # 3 row groups of 5, 5, 2 rows
+
+
 def test_evicted_bytes_are_read_again(tmp_path, store, monkeypatch):
     path, images = docvqa_file(tmp_path, 12)
     monkeypatch.setattr(lazy_parquet.CellStore, "MAX_BYTES", 1)  # only the newest cell stays in memory
