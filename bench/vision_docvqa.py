@@ -40,7 +40,7 @@ RSS_WRAPPER = (
     "threading.Thread(target=sample, daemon=True).start()\n"
     "def report():\n"
     "    u = resource.getrusage(resource.RUSAGE_SELF)\n"
-    "    sys.stderr.write(f'MAXRSS_KB {status(\"VmHWM\")}\\nCPU_S {u.ru_utime + u.ru_stime}\\n'\n"
+    "    sys.stderr.write(f'MAXRSS_KB {status(\"VmHWM\")}\\nCPU_S {u.ru_utime + u.ru_stime} {u.ru_stime}\\n'\n"
     "                     f'RSS_SAMPLES {json.dumps(samples)}\\n')\n"
     "atexit.register(report)\n"
     "from evalscope.cli.main import main\n"
@@ -140,7 +140,8 @@ def run(data: Path, latency_ms: float, batch: int, hash_images: bool) -> dict:
             "rss_mb": int(lines["MAXRSS_KB"]) / 1024, "intact": intact, "load": load,
             "rss_loading_mb": max((kb for t, kb in rss if t < arrived[0]), default=0) / 1024,
             "rss_asking_mb": max((kb for t, kb in rss if t >= arrived[0]), default=0) / 1024,
-            "client_cpu": float(lines["CPU_S"]), "server_cpu": server_cpu}
+            "client_cpu": float(lines["CPU_S"].split()[0]), "client_sys": float(lines["CPU_S"].split()[1]),
+            "server_cpu": server_cpu}
 
 
 def main() -> None:
@@ -167,7 +168,7 @@ def main() -> None:
               f"{r['first']:.2f} s after the command started), requests "
               f"{r['requests']}, first request to last answer {r['span']:.2f} s (ideal {ideal:.2f} s, {ratio}), "
               f"peak RSS {r['rss_mb']:.0f} MB (loading {r['rss_loading_mb']:.0f}, asking {r['rss_asking_mb']:.0f}), "
-              f"CPU: client {r['client_cpu']:.1f} s, mock {r['server_cpu']:.1f} s; one image per request, each of "
+              f"CPU: client {r['client_cpu']:.1f} s ({r['client_sys']:.1f} s in the kernel), mock {r['server_cpu']:.1f} s; one image per request, each of "
               f"its size and 1000x1400: {r['intact']}")
 
 

@@ -20,10 +20,12 @@ import logging
 import math
 import os
 import re
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
+from evalscope.api.allocator import keep_freed_memory
 from evalscope.api.media import MediaError, is_remote, read_bytes
 from evalscope.api.messages import ChatMessage
 from evalscope.errors import ConfigError
@@ -242,17 +244,28 @@ class ImagePreparer:
         self.limits = limits
         self._workers = workers or min(4, os.cpu_count() or 1)
         self._executor: Optional[ThreadPoolExecutor] = None
+        self._lock = threading.Lock()
 
     async def prepare(self, messages: list[ChatMessage]) -> list[ChatMessage]:
         """``prepare_messages`` in the pool; messages without images come back at once."""
         if not any(m.media for m in messages):
             return messages
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="evalscope-images")
-        return await asyncio.get_running_loop().run_in_executor(self._executor, prepare_messages, messages,
-                                                                self.limits)
+        return await asyncio.wrap_future(self.submit(messages))
+
+    def submit(self, messages: list[ChatMessage]) -> "Future[list[ChatMessage]]":
+        """``prepare_messages`` started in the pool (from any thread); its future (``MediaError`` when it fails)."""
+        if not any(m.media for m in messages):
+            done: Future[list[ChatMessage]] = Future()
+            done.set_result(messages)
+            return done
+        with self._lock:
+            if self._executor is None:
+                keep_freed_memory()  # each image's big buffers reuse freed memory, not fresh pages from the kernel
+                self._executor = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="evalscope-images")
+            return self._executor.submit(prepare_messages, messages, self.limits)
 
     def close(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
-            self._executor = None
+        with self._lock:
+            if self._executor is not None:
+                self._executor.shutdown(wait=False, cancel_futures=True)
+                self._executor = None

@@ -15,11 +15,15 @@ from typing import Any
 
 from evalscope.api.images import Base64Text
 
+_NONCE = os.urandom(8).hex()
+"""The placeholders' secret part: random per process (data cannot contain it by chance), drawn once (a
+``getrandom`` call per request released the GIL and waited to take it back)."""
+
 
 def dumps_body(body: Any) -> bytes:
     """``json.dumps(body).encode()``, with each ``Base64Text`` copied in as it is rather than encoded."""
     spliced: list[str] = []
-    nonce = os.urandom(8).hex()
+    nonce = _NONCE
 
     def swap(value: Any) -> Any:
         if isinstance(value, Base64Text):
