@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterator, Optional
 
@@ -51,6 +51,10 @@ class WorkItem:
     repeat: int
     messages: list[ChatMessage]
     input_hash: str
+    error: Optional[str] = None
+    """Why the sample's messages could not be built (an image gone or changed since loading): its error."""
+    sending: Optional[Future] = None
+    """The messages as sent, prepared ahead in the image pool (images read, checked, encoded), when it has images."""
 
 
 @dataclass
@@ -77,6 +81,73 @@ def apply_limit(samples: list["Sample"], limit: Optional[float]) -> list["Sample
     return samples[: int(limit)]
 
 
+def has_media(sample: "Sample") -> bool:
+    return not isinstance(sample.input, str) and any(m.media for m in sample.input)
+
+
+_END = object()
+
+
+class ItemFeed:
+    """The work items, to the workers one at a time, in the plan's order.
+
+    Inline, each item is built on the event loop when a worker asks for it (text samples: microseconds).
+    ``threaded``, one thread builds them ``ahead`` items ahead of the workers (image samples: their files are
+    read and hashed while the loop sends and receives); an exception raised building them reaches the workers.
+    """
+
+    def __init__(self, items: Iterator[WorkItem], threaded: bool, ahead: int = 32) -> None:
+        self._items = items
+        self._threaded = threaded
+        self._ahead = max(1, ahead)
+        self._queue: Optional[asyncio.Queue] = None
+        self._filler: Optional[asyncio.Task] = None
+        self._executor: Optional[ThreadPoolExecutor] = None
+        self._error: Optional[BaseException] = None
+
+    async def next(self) -> Optional[WorkItem]:
+        """The next item; ``None`` when there are no more."""
+        if not self._threaded:
+            return next(self._items, None)
+        if self._queue is None:
+            self._queue = asyncio.Queue(self._ahead)
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="evalscope-items")
+            self._filler = asyncio.create_task(self._fill())
+        item = await self._queue.get()
+        if item is _END:
+            self._queue.put_nowait(_END)  # for the next worker that asks
+            if self._error is not None:
+                raise self._error
+            return None
+        return item
+
+    async def _fill(self) -> None:
+        loop = asyncio.get_running_loop()
+        assert self._queue is not None
+        try:
+            while True:
+                batch = await loop.run_in_executor(self._executor, _take, self._items, 4)
+                for item in batch:
+                    await self._queue.put(item)
+                if len(batch) < 4:
+                    break
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:  # the workers raise it
+            self._error = exc
+        await self._queue.put(_END)
+
+    def close(self) -> None:
+        if self._filler is not None:
+            self._filler.cancel()
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _take(items: Iterator[WorkItem], n: int) -> list[WorkItem]:
+    return [item for _, item in zip(range(n), items)]
+
+
 class BenchmarkRun:
     """Runs one benchmark of a task against one model."""
 
@@ -100,6 +171,7 @@ class BenchmarkRun:
         self._scoring: set[asyncio.Task] = set()
         self._scoring_slots = asyncio.Semaphore(max(4, 2 * task.eval_batch_size))
         self._images = ImagePreparer(ImageLimits.of(benchmark.args))
+        self._prepare_ahead = False
     # -- planning
     def _load_samples(self, subset: str, split: str, required: bool, at_most: Optional[int] = None) -> list["Sample"]:
         rows = iter_split(self.benchmark, self.task, subset, split, required=required)
@@ -165,20 +237,27 @@ class BenchmarkRun:
         return preds, reviews
 
     def _messages(self, plan: SubsetPlan, sample: "Sample") -> list[ChatMessage]:
-        try:
-            return stamp(self.benchmark.build_messages(sample, plan.few_shots))
-        except MediaError as exc:
-            raise DatasetError(f"{self.benchmark.name}/{plan.name}: sample {sample.id!r}: {exc}") from None
+        """The messages sent for ``sample``, media stamped (read and hashed); ``MediaError`` when they cannot be."""
+        return stamp(self.benchmark.build_messages(sample, plan.few_shots))
 
     def _items(self, plans: list[SubsetPlan]) -> Iterator[WorkItem]:
         for plan in plans:
             for sample in plan.samples:
-                messages = self._messages(plan, sample)
+                error = None
+                try:
+                    messages = self._messages(plan, sample)
+                except MediaError as exc:  # its files changed or went away since loading: this sample's error
+                    error = str(exc)
+                    messages = ([ChatMessage(role="user", content=sample.input)] if isinstance(sample.input, str)
+                                else list(sample.input))
                 input_hash = messages_hash(messages)
+                # built ahead of the workers (an image sample's in the feed's thread): its images are prepared
+                # ahead too, once for all its repeats, so a worker finds them ready
+                sending = self._images.submit(messages) if error is None and self._prepare_ahead else None
                 for repeat in range(self.task.repeats):
                     if self._stop:
                         return
-                    yield WorkItem(plan.name, sample, repeat, messages, input_hash)
+                    yield WorkItem(plan.name, sample, repeat, messages, input_hash, error, sending)
 
     def _check_cache(self, plans: list[SubsetPlan]) -> None:
         """Refuse to mix: a cached answer to a different prompt means the config changed."""
@@ -189,7 +268,11 @@ class BenchmarkRun:
                 cached = plan.cached_predictions.get((sample.id, 0))
                 if cached is None:
                     continue
-                if messages_hash(self._messages(plan, sample)) != cached.input_hash:
+                try:
+                    messages = self._messages(plan, sample)
+                except MediaError:
+                    continue  # asked again, and failed as that sample's error
+                if messages_hash(messages) != cached.input_hash:
                     raise ConfigError(
                         f"{self.benchmark.name}/{plan.name}: the cached run in {self.run_dir.root} asked sample "
                         f"{sample.id!r} with a different prompt (data, few-shot or template changed); "
@@ -220,13 +303,16 @@ class BenchmarkRun:
         for plan in plans:
             self.tally.subset(plan.name).requested = len(plan.samples) * self.task.repeats
         progress = self.display.progress(self.benchmark.name, total)
-        items = self._items(plans)
         workers = max(1, min(self.task.eval_batch_size, total or 1))
+        # building the messages of an image sample reads and hashes its files: then it is done ahead, in a thread
+        self._prepare_ahead = any(has_media(s) for p in plans for s in p.samples)
+        feed = ItemFeed(self._items(plans), threaded=self._prepare_ahead, ahead=min(32, workers))
         try:
-            await asyncio.gather(*(self._worker(items, by_subset, progress) for _ in range(workers)))
+            await asyncio.gather(*(self._worker(feed, by_subset, progress) for _ in range(workers)))
             if self._scoring:
                 await asyncio.gather(*self._scoring)
         finally:
+            feed.close()
             for task in self._scoring:
                 task.cancel()
             progress.close()
@@ -243,8 +329,8 @@ class BenchmarkRun:
                 self.tally.empty, "" if self.keep_empty else " (set keep_empty_answers to keep them as final)")
         return build_report(self.benchmark, self.task.model_id or "model", self.tally)
 
-    async def _worker(self, items: Iterator[WorkItem], plans: dict[str, SubsetPlan], progress: "Progress") -> None:
-        for item in items:
+    async def _worker(self, feed: "ItemFeed", plans: dict[str, SubsetPlan], progress: "Progress") -> None:
+        while not self._stop and (item := await feed.next()) is not None:
             await self._process(item, plans[item.subset])
             progress.advance()
 
@@ -308,8 +394,15 @@ class BenchmarkRun:
         base = dict(sample_id=item.sample.id, repeat=item.repeat, subset=item.subset,
                     model=self.task.model_id or "model", input_hash=item.input_hash, messages=item.messages,
                     target=item.sample.target)
+        if item.error is not None:
+            return PredictionRecord(**base, error=item.error)
         try:  # images read, checked and fitted to the limits per request, in a thread; records keep hash + source
-            messages = await self._images.prepare(item.messages)
+            if item.sending is None:
+                messages = await self._images.prepare(item.messages)
+            elif item.sending.done():  # the usual case: prepared while the item waited
+                messages = item.sending.result()
+            else:
+                messages = await asyncio.wrap_future(item.sending)
         except MediaError as exc:
             return PredictionRecord(**base, error=str(exc))
         try:

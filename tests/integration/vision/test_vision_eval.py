@@ -129,6 +129,43 @@ def test_a_corrupt_image_is_that_samples_error(tmp_path):
     assert "doc_2.png" in errors["2"]
 
 
+def test_a_data_file_changed_mid_run_is_the_error_of_the_samples_it_lost(tmp_path, monkeypatch):
+    """Parquet images are read when their samples are sent: rows cut from a shard after loading fail one by one
+    (naming the file), the others are answered, and without ignore_errors the run ends with that error."""
+    from evalscope import run_task
+    from evalscope.errors import RunFailed
+    from evalscope.native import engine
+
+    docvqa = _docvqa_dir(tmp_path / "DocVQA")  # 2 shards of 3 rows
+    shard = docvqa / "DocVQA" / "validation-00001-of-00002.parquet"
+    plan = engine.BenchmarkRun.plan
+
+    def plan_then_cut_the_shard(run):
+        plans = plan(run)
+        import pyarrow.parquet as pq
+
+        pq.write_table(pq.read_table(shard).slice(0, 1), shard)  # rows 4 and 5 gone
+        return plans
+
+    monkeypatch.setattr(engine.BenchmarkRun, "plan", plan_then_cut_the_shard)
+    rules = [{"image_sha256": sha(image), "reply": reply} for image, _, reply in DOCVQA]
+    config = {"model": "m", "datasets": ["docvqa"], "dataset_args": {"docvqa": {"local_path": str(docvqa)}}}
+    with run_in_thread(script=rules) as server:
+        report = run_task({**config, "api_url": server.url, "ignore_errors": True,
+                           "work_dir": str(tmp_path / "o")})["docvqa"]
+        assert server.stats()["total_requests"] == 4
+    assert (report.execution.succeeded, report.execution.errored) == (4, 2)
+    errors = {r["sample_id"]: r["error"] for r in read_jsonl(
+        only_run_dir(tmp_path / "o") / "predictions" / "m" / "docvqa_DocVQA.jsonl") if r["error"]}
+    assert set(errors) == {"4", "5"} and all(shard.name in e and "changed" in e for e in errors.values()), errors
+    _docvqa_dir(tmp_path / "again")
+    shard = tmp_path / "again" / "DocVQA" / "validation-00001-of-00002.parquet"
+    with run_in_thread(script=rules) as server, pytest.raises(RunFailed, match=r"failed; first: sample '4'.*"
+                                                                                 + shard.name):
+        run_task({**config, "api_url": server.url, "work_dir": str(tmp_path / "o2"),
+                  "dataset_args": {"docvqa": {"local_path": str(tmp_path / "again")}}})
+
+
 def test_a_missing_image_file_is_a_load_time_error_naming_it(tmp_path):
     realworld = _realworld_dir(tmp_path / "RealWorldQA")
     (realworld / "images" / "2.img").unlink()
