@@ -98,3 +98,32 @@ def test_config_script_from_path(tmp_path):
     path.write_text('{"contains": "gsm8k", "reply": "#### 72"}\n')
     cfg = MockServerConfig(script=str(path))
     assert cfg.script[0].reply == "#### 72"
+
+
+@pytest.mark.parametrize("raw", [b'{"a": 1, "b": [true, null], "c": "\\u00e9"}', b'{"t": NaN, "u": -Infinity}',
+                                 b'{"s": "\\ud800"}', b'[1, 2]'])
+def test_mock_reads_bodies_as_the_standard_library_does(raw):
+    """orjson when installed, json for what orjson refuses: the mock accepts exactly what json accepts."""
+    import json
+    import math
+
+    from evalscope.perf.mock_server.app import _loads
+
+    got, want = _loads(raw), json.loads(raw)
+    assert json.dumps(got) == json.dumps(want) or any(isinstance(v, float) and math.isnan(v) for v in got.values())
+
+
+def test_mock_reads_integers_past_64_bits_as_floats_with_orjson():
+    """The one documented difference: orjson gives such an integer as a float (json: the exact int)."""
+    from evalscope.perf.mock_server import app
+
+    value = app._loads(b'{"big": 123456789012345678901234567890}')["big"]
+    assert value == (123456789012345678901234567890 if app._fast_loads is None else 1.2345678901234568e29)
+
+
+@pytest.mark.parametrize("raw", [b'{"a": ', b"\xff\xfe{", b"", b"{'a': 1}"])
+def test_mock_refuses_what_json_refuses(raw):
+    from evalscope.perf.mock_server.app import _loads
+
+    with pytest.raises((ValueError, UnicodeDecodeError)):
+        _loads(raw)
