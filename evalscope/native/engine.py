@@ -253,11 +253,20 @@ class BenchmarkRun:
                 input_hash = messages_hash(messages)
                 # built ahead of the workers (an image sample's in the feed's thread): its images are prepared
                 # ahead too, once for all its repeats, so a worker finds them ready
-                sending = self._images.submit(messages) if error is None and self._prepare_ahead else None
+                skip = error is not None or not self._prepare_ahead or self._all_cached(plan, sample, input_hash)
+                sending = None if skip else self._images.submit(messages)
                 for repeat in range(self.task.repeats):
                     if self._stop:
                         return
                     yield WorkItem(plan.name, sample, repeat, messages, input_hash, error, sending)
+
+    def _all_cached(self, plan: SubsetPlan, sample: "Sample", input_hash: str) -> bool:
+        """Every repeat of ``sample`` has its answer to these very messages (a resumed run): nothing to send."""
+        for repeat in range(self.task.repeats):
+            cached = plan.cached_predictions.get((sample.id, repeat))
+            if cached is None or cached.input_hash != input_hash:
+                return False
+        return True
 
     def _check_cache(self, plans: list[SubsetPlan]) -> None:
         """Refuse to mix: a cached answer to a different prompt means the config changed."""

@@ -129,6 +129,33 @@ def test_a_corrupt_image_is_that_samples_error(tmp_path):
     assert "doc_2.png" in errors["2"]
 
 
+def test_a_resumed_run_prepares_only_the_images_it_sends(tmp_path, monkeypatch):
+    """Images are encoded ahead of the requests, but not those of samples whose answers the run already has."""
+    from evalscope import run_task
+    from evalscope.api import images
+
+    encoded = []
+    prepare = images.prepare_messages
+    monkeypatch.setattr(images, "prepare_messages", lambda messages, limits: encoded.append(
+        next(p.source for m in messages if not isinstance(m.content, str) for p in m.content if p.type == "image"))
+        or prepare(messages, limits))
+    docvqa = _docvqa_dir(tmp_path / "DocVQA")
+    rules = [{"image_sha256": sha(image), "reply": reply} for image, _, reply in DOCVQA]
+    config = {"model": "m", "datasets": ["docvqa"], "dataset_args": {"docvqa": {"local_path": str(docvqa)}},
+              "work_dir": str(tmp_path / "out"), "repeats": 2}
+    with run_in_thread(script=rules) as server:
+        first = run_task({**config, "api_url": server.url})["docvqa"].score
+        assert sorted(encoded) == [f"doc_{i}.png" for i in range(6)]  # once per sample, for both repeats
+        run_dir = only_run_dir(tmp_path / "out")
+        predictions = run_dir / "predictions" / "m" / "docvqa_DocVQA.jsonl"
+        kept = [line for line in predictions.read_text().splitlines() if '"sample_id":"2"' not in line]
+        predictions.write_text("\n".join(kept) + "\n")  # sample 2's answers lost
+        encoded.clear()
+        again = run_task({**config, "api_url": server.url, "use_cache": str(run_dir)})["docvqa"].score
+        assert encoded == ["doc_2.png"] and again == first
+        assert server.stats()["total_requests"] == 2 * len(DOCVQA) + 2
+
+
 def test_a_data_file_changed_mid_run_is_the_error_of_the_samples_it_lost(tmp_path, monkeypatch):
     """Parquet images are read when their samples are sent: rows cut from a shard after loading fail one by one
     (naming the file), the others are answered, and without ignore_errors the run ends with that error."""
