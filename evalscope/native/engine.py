@@ -172,6 +172,7 @@ class BenchmarkRun:
         self._scoring_slots = asyncio.Semaphore(max(4, 2 * task.eval_batch_size))
         self._images = ImagePreparer(ImageLimits.of(benchmark.args))
         self._prepare_ahead = False
+        self._writes: Optional[ThreadPoolExecutor] = None
     # -- planning
     def _load_samples(self, subset: str, split: str, required: bool, at_most: Optional[int] = None) -> list["Sample"]:
         rows = iter_split(self.benchmark, self.task, subset, split, required=required)
@@ -315,6 +316,8 @@ class BenchmarkRun:
         workers = max(1, min(self.task.eval_batch_size, total or 1))
         # building the messages of an image sample reads and hashes its files: then it is done ahead, in a thread
         self._prepare_ahead = any(has_media(s) for p in plans for s in p.samples)
+        if self._prepare_ahead:  # threads that hold the GIL: a write on the loop would wait to take it back
+            self._writes = ThreadPoolExecutor(max_workers=1, thread_name_prefix="evalscope-records")
         feed = ItemFeed(self._items(plans), threaded=self._prepare_ahead, ahead=min(32, workers))
         try:
             await asyncio.gather(*(self._worker(feed, by_subset, progress) for _ in range(workers)))
@@ -328,6 +331,8 @@ class BenchmarkRun:
             await self.scorer.aclose()
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._images.close()
+            if self._writes is not None:
+                self._writes.shutdown(wait=True)  # a write under way ends before its file is closed
             for pred_w, rev_w in self._writers.values():
                 pred_w.close()
                 rev_w.close()
@@ -343,6 +348,14 @@ class BenchmarkRun:
             await self._process(item, plans[item.subset])
             progress.advance()
 
+    async def _append(self, writer: JsonlAppender, record: Any) -> None:
+        """``writer.append(record)``: on the loop, or (image runs) in the records thread, awaited either way, so
+        that a record is in its file before the worker goes on (what a kill -9 leaves is what was written)."""
+        if self._writes is None:
+            writer.append(record)
+        else:
+            await asyncio.wrap_future(self._writes.submit(writer.append, record))
+
     def _fail(self, item: WorkItem, message: str) -> None:
         self.tally.subset(item.subset).errored += 1
         if self.first_error is None:
@@ -356,7 +369,7 @@ class BenchmarkRun:
         prediction = plan.cached_predictions.get(key)
         if prediction is None or prediction.input_hash != item.input_hash:
             prediction = await self._ask(item)
-            pred_writer.append(prediction)
+            await self._append(pred_writer, prediction)
         if not prediction.ok:
             self._fail(item, prediction.error or "no answer")
         answers = plan.pending.setdefault(item.sample.id, {})
@@ -381,7 +394,7 @@ class BenchmarkRun:
                 reviews = await self.scorer.review(item.sample, item.subset, predictions)
                 _, review_writer = self._writer(item.subset)
                 for review in reviews:
-                    review_writer.append(review)
+                    await self._append(review_writer, review)
             self._tally(item, predictions, reviews)
         finally:
             self._scoring_slots.release()

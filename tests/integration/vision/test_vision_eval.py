@@ -275,3 +275,47 @@ def test_resume_reuses_answers_by_image_content(tmp_path):
             assert "different prompt" in str(exc) and "'0'" in str(exc)
         else:
             raise AssertionError("a changed image under use_cache was not noticed")
+
+
+def test_kill_9_of_an_image_run_then_resume_asks_again_at_most_what_was_in_flight(tmp_path):
+    """Image runs write their records from a thread; each worker waits for its record to be written before it goes
+    on, so a kill -9 loses at most the answers in flight, as for text runs."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    n, batch = 40, 4
+    rows = [(make_image(200 + i), [f"answer {i}"], f"ANSWER: answer {i}") for i in range(n)]
+    docvqa = _docvqa_dir(tmp_path / "DocVQA", rows)
+    rules = [{"image_sha256": sha(image), "reply": reply} for image, _, reply in rows]
+    args = ["eval", "--model", "m", "--datasets", "docvqa", "--eval-batch-size", str(batch),
+            "--dataset-args", json.dumps({"docvqa": {"local_path": str(docvqa)}})]
+    with run_in_thread(script=rules, latency_ms=60) as server:
+        work = tmp_path / "killed"
+        proc = subprocess.Popen([sys.executable, "-m", "evalscope", *args, "--api-url", server.url,
+                                 "--work-dir", str(work)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline, pred_file = time.time() + 60, None
+        while time.time() < deadline and pred_file is None:
+            found = list(work.glob("*/predictions/m/docvqa_DocVQA.jsonl")) if work.exists() else []
+            if found and len(found[0].read_text().splitlines()) >= n // 3:
+                pred_file = found[0]
+            time.sleep(0.02)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        assert pred_file is not None, "the run never wrote predictions"
+        before = {r["sample_id"] for r in read_jsonl(pred_file) if r["output"]}
+        assert 0 < len(before) < n
+        run_dir = only_run_dir(work)
+        resumed = run_cli(*args, "--api-url", server.url, "--work-dir", str(work), "--use-cache", str(run_dir))
+        assert resumed.returncode == 0, resumed.stderr
+        counts = server.stats()["prompts"]
+    report = read_report(run_dir, "m", "docvqa")
+    assert report["metrics"][0]["num"] == n and report["metrics"][0]["score"] == 1.0
+    import re
+
+    by_row = {int(re.search(r"Question (\d+) about", prompt).group(1)): c for prompt, c in counts.items()}
+    assert sorted(by_row) == list(range(n))  # every sample asked
+    assert all(by_row[int(i)] == 1 for i in before)  # nothing answered before the kill was asked again
+    assert sum(1 for c in by_row.values() if c > 1) <= batch and sum(by_row.values()) <= n + batch
