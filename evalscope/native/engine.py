@@ -96,6 +96,9 @@ class ItemFeed:
     read and hashed while the loop sends and receives); an exception raised building them reaches the workers.
     """
 
+    BATCH = 4
+    """Items built per call into the thread."""
+
     def __init__(self, items: Iterator[WorkItem], threaded: bool, ahead: int = 32) -> None:
         self._items = items
         self._threaded = threaded
@@ -126,10 +129,10 @@ class ItemFeed:
         assert self._queue is not None
         try:
             while True:
-                batch = await loop.run_in_executor(self._executor, _take, self._items, 4)
+                batch = await loop.run_in_executor(self._executor, _take, self._items, self.BATCH)
                 for item in batch:
                     await self._queue.put(item)
-                if len(batch) < 4:
+                if len(batch) < self.BATCH:
                     break
         except asyncio.CancelledError:
             raise
