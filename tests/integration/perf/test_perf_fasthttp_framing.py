@@ -10,7 +10,8 @@ import pytest
 
 from evalscope.perf.apis.openai import OpenAIApi
 from evalscope.perf.arguments import PerfArgs
-from evalscope.perf.fasthttp import Transport, _Exchange
+from evalscope.perf.fasthttp import Transport
+from evalscope.wire.http1 import Exchange
 from evalscope.perf.response import ResponseParser
 
 API = OpenAIApi(PerfArgs())
@@ -145,7 +146,7 @@ def test_interim_head_then_body_at_any_split(step):
     raw = b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n" + OK + b"EXTRA"
 
     async def go():
-        ex = _Exchange(ResponseParser(API, stream=False), 0.0, asyncio.get_running_loop().create_future())
+        ex = Exchange(ResponseParser(API, stream=False), 0.0, asyncio.get_running_loop().create_future())
         for i in range(0, len(raw), step):
             ex.on_data(raw[i : i + step], 1.0)
         return ex

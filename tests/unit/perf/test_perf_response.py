@@ -5,7 +5,7 @@ import pytest
 
 from evalscope.perf.apis.openai import OpenAIApi
 from evalscope.perf.arguments import PerfArgs
-from evalscope.perf.fasthttp import _Exchange
+from evalscope.wire.http1 import Exchange
 from evalscope.perf.response import ResponseParser
 
 API = OpenAIApi(PerfArgs())
@@ -72,7 +72,7 @@ def test_http_framing_chunked_any_split(step):
     async def go():
         loop = asyncio.get_running_loop()
         parser = ResponseParser(API, stream=True)
-        ex = _Exchange(parser, 0.0, loop.create_future())
+        ex = Exchange(parser, 0.0, loop.create_future())
         for i in range(0, len(raw), step):
             ex.on_data(raw[i : i + step], 1.0)
         return ex, parser
@@ -87,7 +87,7 @@ def test_http_framing_content_length_and_error_status():
     raw = b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % len(body) + body
 
     async def go():
-        ex = _Exchange(ResponseParser(API, stream=False), 0.0, asyncio.get_running_loop().create_future())
+        ex = Exchange(ResponseParser(API, stream=False), 0.0, asyncio.get_running_loop().create_future())
         ex.on_data(raw[:20], 1.0)
         ex.on_data(raw[20:], 1.0)
         return ex
