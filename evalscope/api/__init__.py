@@ -15,10 +15,11 @@ from evalscope.api.messages import (
     ContentVideo,
     message_text,
 )
-from evalscope.api.model import ModelAPI, ModelError, ModelOutput, Usage
+from evalscope.api.model import EncodesRequests, ModelAPI, ModelError, ModelOutput, Usage
 from evalscope.api.scoring import Answer, Score, Scorer, ScoringContext
 
 __all__ = [
-    "Answer", "ChatMessage", "Content", "ContentAudio", "ContentImage", "ContentText", "ContentVideo", "ModelAPI",
+    "Answer", "ChatMessage", "Content", "ContentAudio", "ContentImage", "ContentText", "ContentVideo",
+    "EncodesRequests", "ModelAPI",
     "ModelError", "ModelOutput", "Sample", "Score", "Scorer", "ScoringContext", "Usage", "message_text",
 ]

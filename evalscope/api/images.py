@@ -57,13 +57,22 @@ b64encode = _b64encode()
 
 class Base64Text(str):
     """A ``data:<type>;base64,...`` URI made here from bytes: only base64 characters after a checked MIME type, so
-    JSON writes it unchanged and request encoders splice it in without scanning it (``evalscope.wire.json_body``)."""
+    JSON writes it unchanged and request encoders splice it in without scanning it (``evalscope.wire.json_body``).
+    ``wire`` is the same text as ASCII bytes, in pieces (the prefix, the base64), for a request body to take as it
+    is rather than encode the text again."""
+
+    wire: tuple[bytes, ...]
 
     @classmethod
     def data_uri(cls, data: bytes, media_type: str) -> str:
         """``data`` as a ``data:`` URI; a ``Base64Text`` when ``media_type`` is a plain ``type/subtype``."""
-        uri = f"data:{media_type};base64,{b64encode(data).decode('ascii')}"
-        return cls(uri) if _MEDIA_TYPE.fullmatch(media_type) else uri
+        encoded = b64encode(data)
+        prefix = f"data:{media_type};base64,"
+        if not _MEDIA_TYPE.fullmatch(media_type):
+            return prefix + encoded.decode("ascii")
+        text = cls(prefix + encoded.decode("ascii"))
+        text.wire = (prefix.encode("ascii"), encoded)
+        return text
 
 
 @dataclass(frozen=True)
@@ -237,6 +246,12 @@ def prepare_messages(messages: list[ChatMessage], limits: ImageLimits) -> list[C
     return out
 
 
+def _prepare_then(messages: list[ChatMessage], limits: ImageLimits,
+                  then: Optional[Callable[[list[ChatMessage]], Any]]) -> Any:
+    prepared = prepare_messages(messages, limits)
+    return then(prepared) if then is not None else prepared
+
+
 class ImagePreparer:
     """Prepares the images of one request at a time in a bounded thread pool, off the event loop."""
 
@@ -252,17 +267,22 @@ class ImagePreparer:
             return messages
         return await asyncio.wrap_future(self.submit(messages))
 
-    def submit(self, messages: list[ChatMessage]) -> "Future[list[ChatMessage]]":
-        """``prepare_messages`` started in the pool (from any thread); its future (``MediaError`` when it fails)."""
+    def submit(self, messages: list[ChatMessage], then: Optional[Callable[[list[ChatMessage]], Any]] = None
+               ) -> "Future[Any]":
+        """``prepare_messages`` started in the pool (from any thread); its future (``MediaError`` when it fails).
+        With ``then``, the future holds ``then(prepared messages)``, run in the pool too (the request encoded)."""
         if not any(m.media for m in messages):
-            done: Future[list[ChatMessage]] = Future()
-            done.set_result(messages)
+            done: Future[Any] = Future()
+            try:
+                done.set_result(then(messages) if then is not None else messages)
+            except Exception as exc:
+                done.set_exception(exc)
             return done
         with self._lock:
             if self._executor is None:
                 keep_freed_memory()  # each image's big buffers reuse freed memory, not fresh pages from the kernel
                 self._executor = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="evalscope-images")
-            return self._executor.submit(prepare_messages, messages, self.limits)
+            return self._executor.submit(_prepare_then, messages, self.limits, then)
 
     def close(self) -> None:
         with self._lock:

@@ -79,6 +79,21 @@ class ModelAPI(Protocol):
     async def generate(self, messages: list[ChatMessage], config: "GenerationConfig") -> ModelOutput: ...
 
 
+@runtime_checkable
+class EncodesRequests(Protocol):
+    """A model that can encode a request apart from sending it (optional; ``OpenAICompatibleModel`` can).
+
+    ``encode_request`` is pure and thread-safe: the engine calls it in its image pool, right after an image
+    sample's images are prepared, so that copying megabytes of base64 into a request body happens off the event
+    loop; ``generate_encoded`` sends what it made. ``generate(m, c)`` is the same as
+    ``generate_encoded(encode_request(m, c), c)``.
+    """
+
+    def encode_request(self, messages: list[ChatMessage], config: "GenerationConfig") -> Any: ...
+
+    async def generate_encoded(self, request: Any, config: "GenerationConfig") -> ModelOutput: ...
+
+
 async def aclose(model: Any) -> None:
     """Close a model's resources if it has an ``aclose`` method."""
     closer = getattr(model, "aclose", None)

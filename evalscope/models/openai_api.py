@@ -2,7 +2,9 @@
 
 One transport loop for streaming and non-streaming requests, retried with backoff on
 connection errors, timeouts, 429 and 5xx (honouring ``Retry-After``); any other 4xx fails at
-once. Latency and time to first token are measured per request.
+once. Latency and time to first token are measured per request. An ``http://`` URL is served by
+``evalscope.wire.http1``'s keep-alive pool (a body of megabytes written as it was made, the answer fed to its
+parser per network read); ``https`` by ``aiohttp``.
 """
 
 from __future__ import annotations
@@ -11,12 +13,14 @@ import asyncio
 import json
 import logging
 import time
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Optional
 
 from evalscope.api import ChatMessage, ModelError, ModelOutput
 from evalscope.registry import register
 from evalscope.secrets import is_secret_name, mask_url, redact, url_secrets
-from evalscope.wire.json_body import dumps_body
+from evalscope.wire.http1 import ConnectionPool
+from evalscope.wire.json_body import body_chunks
 from evalscope.wire.openai import StreamAccumulator, build_payload, endpoint_url, error_message, parse_response
 from evalscope.wire.retry import RetryPolicy, Transient, is_transient_status, retry_after_seconds, send_with_retries
 from evalscope.wire.sse import SSEDecoder
@@ -31,6 +35,16 @@ logger = logging.getLogger(__name__)
 DEFAULT_TIMEOUT = 600.0
 
 
+@dataclass(frozen=True)
+class EncodedRequest:
+    """A request body ready to send (``OpenAICompatibleModel.encode_request``)."""
+
+    chunks: tuple[bytes, ...]
+    """The JSON body, in pieces written one after another (an image's base64 among them as it was made)."""
+    stream: bool
+    """Whether the answer comes as server-sent events."""
+
+
 class OpenAICompatibleModel:
     """A model served behind an OpenAI-compatible HTTP API."""
 
@@ -42,6 +56,8 @@ class OpenAICompatibleModel:
         self._max_connections = max_connections
         self._retry = retry
         self._session: Optional["aiohttp.ClientSession"] = None
+        self._pool: Optional[ConnectionPool] = None
+        self._pool_loop: Optional[asyncio.AbstractEventLoop] = None
 
     @classmethod
     def from_task(cls, task: "TaskConfig") -> "OpenAICompatibleModel":
@@ -58,6 +74,9 @@ class OpenAICompatibleModel:
         return self._session
 
     async def aclose(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
         if self._session is not None and not self._session.closed:
             await self._session.close()
 
@@ -80,16 +99,25 @@ class OpenAICompatibleModel:
         headers.update(config.extra_headers)
         return headers
 
-    async def generate(self, messages: list[ChatMessage], config: "GenerationConfig") -> ModelOutput:
+    def encode_request(self, messages: list[ChatMessage], config: "GenerationConfig") -> EncodedRequest:
+        """The request body of ``messages``: pure and thread-safe, so that the engine encodes an image sample's
+        request ahead, in its image pool (megabytes of base64 copied there, not on the event loop)."""
         body = build_payload(self.kind, self.model_name, messages, config.request_fields(), config.stream)
-        raw = dumps_body(body)  # inline images (megabytes of base64) spliced in, not scanned by the JSON encoder
+        # inline images (megabytes of base64) spliced in, not scanned by the JSON encoder
+        return EncodedRequest(chunks=tuple(body_chunks(body)), stream=bool(body.get("stream")))
+
+    async def generate(self, messages: list[ChatMessage], config: "GenerationConfig") -> ModelOutput:
+        return await self.generate_encoded(self.encode_request(messages, config), config)
+
+    async def generate_encoded(self, request: EncodedRequest, config: "GenerationConfig") -> ModelOutput:
+        """The answer to a request made by :meth:`encode_request` (sent as it is, retried by the policy)."""
         policy = self._retry or RetryPolicy(retries=config.retries)
         attempts = 0
 
         async def attempt() -> ModelOutput:
             nonlocal attempts
             attempts += 1
-            return await self._send(body, raw, config)
+            return await self._send(request, config)
 
         def give_up(problem: str, count: int) -> ModelError:
             return ModelError(self.redact(f"{problem} (after {count} attempts)", config), transient=True)
@@ -103,60 +131,110 @@ class OpenAICompatibleModel:
         output.attempts = attempts
         return output
 
-    async def _send(self, body: dict[str, Any], raw: bytes, config: "GenerationConfig") -> ModelOutput:
-        import aiohttp
+    def _http_pool(self) -> Optional[ConnectionPool]:
+        """The keep-alive pool of an ``http://`` URL (this event loop's); ``None`` for ``https``: aiohttp."""
+        if not self.url.startswith("http://"):
+            return None
+        loop = asyncio.get_running_loop()
+        if self._pool is None or self._pool_loop is not loop:
+            self._pool, self._pool_loop = ConnectionPool(self.url, self._max_connections), loop
+        return self._pool
 
-        session = await self._client()
-        timeout = aiohttp.ClientTimeout(total=config.timeout or DEFAULT_TIMEOUT)
+    async def _send(self, request: EncodedRequest, config: "GenerationConfig") -> ModelOutput:
+        total = config.timeout or DEFAULT_TIMEOUT
         started = time.perf_counter()
-        try:
-            async with session.post(self.url, data=raw, headers=self._headers(config), timeout=timeout) as resp:
-                if resp.status != 200:
-                    raw = await resp.read()
-                    message = error_message(resp.status, raw)
-                    if is_transient_status(resp.status):
-                        raise Transient(message, retry_after_seconds(resp.headers))
-                    raise ModelError(message, status=resp.status)
-                if body.get("stream"):
-                    output = await self._read_stream(resp, started)
-                else:
-                    output = self._read_json(await resp.read())
-        except asyncio.TimeoutError:
-            raise Transient(f"request timed out after {timeout.total:g}s") from None
-        except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
-            raise Transient(f"connection error: {type(exc).__name__}: {exc}") from None
+        answer = _AnswerSink(self.kind, request.stream)
+        pool = self._http_pool()
+        if pool is None:
+            status, retry_after, error_body = await self._send_aiohttp(request, config, total, answer, started)
+        else:
+            try:
+                status, retry_after, error_body = await pool.post(request.chunks, self._headers(config), answer,
+                                                                  total, started)
+            except asyncio.TimeoutError:
+                raise Transient(f"request timed out after {total:g}s") from None
+            except OSError as exc:  # refused, reset, or a malformed answer (ConnectionError)
+                raise Transient(f"connection error: {type(exc).__name__}: {exc}") from None
+        if status != 200:
+            message = error_message(status, error_body)
+            if is_transient_status(status):
+                raise Transient(message, retry_after_seconds({"Retry-After": retry_after} if retry_after else None))
+            raise ModelError(message, status=status)
+        output = answer.output(time.perf_counter() - started)
         output.latency = time.perf_counter() - started
         return output
 
-    def _read_json(self, raw: bytes) -> ModelOutput:
-        try:
-            data = json.loads(raw)
-        except ValueError:
-            snippet = raw[:200].decode("utf-8", errors="replace")
-            raise Transient(f"malformed JSON in response: {snippet!r}") from None
-        return parse_response(self.kind, data)
+    async def _send_aiohttp(self, request: EncodedRequest, config: "GenerationConfig", total: float,
+                            answer: "_AnswerSink", started: float) -> tuple[int, Optional[str], bytes]:
+        import aiohttp
 
-    async def _read_stream(self, resp: "aiohttp.ClientResponse", started: float) -> ModelOutput:
-        decoder = SSEDecoder()
-        acc = StreamAccumulator(self.kind)
-        ttft: Optional[float] = None
-        done = False
-        async for chunk in resp.content.iter_any():
-            for event in decoder.feed(chunk):
-                if event.is_done:
-                    done = True
-                    continue
-                if acc.feed(_loads_chunk(event.data)) and ttft is None:
-                    ttft = time.perf_counter() - started
-        for event in decoder.finish():
+        session = await self._client()
+        data = request.chunks[0] if len(request.chunks) == 1 else b"".join(request.chunks)
+        try:
+            async with session.post(self.url, data=data, headers=self._headers(config),
+                                    timeout=aiohttp.ClientTimeout(total=total)) as resp:
+                if resp.status != 200:
+                    return resp.status, resp.headers.get("Retry-After"), await resp.read()
+                async for chunk in resp.content.iter_any():
+                    answer.feed(chunk, time.perf_counter() - started)
+                return 200, None, b""
+        except asyncio.TimeoutError:
+            raise Transient(f"request timed out after {total:g}s") from None
+        except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
+            raise Transient(f"connection error: {type(exc).__name__}: {exc}") from None
+
+
+class _AnswerSink:
+    """A 200 answer's body as it arrives (``feed``, per network read): kept whole (JSON), or decoded as
+    server-sent events (a stream), the time of the first content kept as the TTFT. A fault found while feeding is
+    raised by :meth:`output`."""
+
+    __slots__ = ("kind", "parts", "decoder", "acc", "ttft", "done", "error")
+
+    def __init__(self, kind: str, stream: bool) -> None:
+        self.kind = kind
+        self.parts: list[bytes] = []
+        self.decoder = SSEDecoder() if stream else None
+        self.acc = StreamAccumulator(kind) if stream else None
+        self.ttft: Optional[float] = None
+        self.done = False
+        self.error: Optional[Exception] = None
+
+    def feed(self, data: bytes, now: float) -> None:
+        if self.decoder is None:
+            self.parts.append(data)
+        elif self.error is None:
+            try:
+                self._events(self.decoder.feed(data), now)
+            except Exception as exc:  # raised from output(), not into the connection's callback
+                self.error = exc
+
+    def _events(self, events: Any, now: float) -> None:
+        assert self.acc is not None
+        for event in events:
             if event.is_done:
-                done = True
-            elif acc.feed(_loads_chunk(event.data)) and ttft is None:
-                ttft = time.perf_counter() - started
-        if not done and acc.finish_reason is None:
+                self.done = True
+            elif self.acc.feed(_loads_chunk(event.data)) and self.ttft is None:
+                self.ttft = now
+
+    def output(self, now: float) -> ModelOutput:
+        """The answer, once the body has ended (``now``: seconds since the request was sent)."""
+        if self.decoder is None:
+            raw = self.parts[0] if len(self.parts) == 1 else b"".join(self.parts)
+            try:
+                data = json.loads(raw)
+            except ValueError:
+                snippet = raw[:200].decode("utf-8", errors="replace")
+                raise Transient(f"malformed JSON in response: {snippet!r}") from None
+            return parse_response(self.kind, data)
+        if self.error is not None:
+            raise self.error
+        self._events(self.decoder.finish(), now)
+        assert self.acc is not None
+        if not self.done and self.acc.finish_reason is None:
             raise Transient("stream ended before the answer was complete (no finish_reason, no [DONE])")
-        output = acc.output()
-        output.ttft = ttft
+        output = self.acc.output()
+        output.ttft = self.ttft
         return output
 
 

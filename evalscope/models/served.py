@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, Optional, Protocol
+from typing import TYPE_CHECKING, Any, Awaitable, Iterator, Optional, Protocol
 
 from evalscope.api import ChatMessage, ModelError, ModelOutput
 from evalscope.errors import ConfigError
@@ -130,8 +130,17 @@ class ServedModel:
         self.client = OpenAICompatibleModel(self.model_name, server.base_url, max_connections=max(max_connections, 1))
 
     async def generate(self, messages: list[ChatMessage], config: "GenerationConfig") -> ModelOutput:
+        return await self._checked(self.client.generate(messages, config))
+
+    def encode_request(self, messages: list[ChatMessage], config: "GenerationConfig") -> Any:
+        return self.client.encode_request(messages, config)
+
+    async def generate_encoded(self, request: Any, config: "GenerationConfig") -> ModelOutput:
+        return await self._checked(self.client.generate_encoded(request, config))
+
+    async def _checked(self, answer: Awaitable[ModelOutput]) -> ModelOutput:
         try:
-            return await self.client.generate(messages, config)
+            return await answer
         except ModelError as exc:
             if exc.transient and not self.server.alive(grace=1.0):  # a dropped connection: did it die?
                 raise ModelError(f"{exc}; the {self.name} server has exited (see {self.server.log_path})") from None

@@ -14,9 +14,9 @@ import logging
 import math
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterator, Optional
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
 
-from evalscope.api import ChatMessage, ModelError, ScoringContext
+from evalscope.api import ChatMessage, EncodesRequests, ModelError, ScoringContext
 from evalscope.api.images import ImageLimits, ImagePreparer
 from evalscope.api.media import MediaError, identity, stamp
 from evalscope.errors import ConfigError, DatasetError
@@ -54,7 +54,8 @@ class WorkItem:
     error: Optional[str] = None
     """Why the sample's messages could not be built (an image gone or changed since loading): its error."""
     sending: Optional[Future] = None
-    """The messages as sent, prepared ahead in the image pool (images read, checked, encoded), when it has images."""
+    """The messages as sent, prepared ahead in the image pool (images read, checked, base64-encoded), when it has
+    images; for a model that encodes its requests (``EncodesRequests``), the request encoded from them there."""
 
 
 @dataclass
@@ -175,6 +176,7 @@ class BenchmarkRun:
         self._scoring_slots = asyncio.Semaphore(max(4, 2 * task.eval_batch_size))
         self._images = ImagePreparer(ImageLimits.of(benchmark.args))
         self._prepare_ahead = False
+        self._encode: Optional[Callable[[list[ChatMessage]], Any]] = None
         self._writes: Optional[ThreadPoolExecutor] = None
     # -- planning
     def _load_samples(self, subset: str, split: str, required: bool, at_most: Optional[int] = None) -> list["Sample"]:
@@ -258,7 +260,7 @@ class BenchmarkRun:
                 # built ahead of the workers (an image sample's in the feed's thread): its images are prepared
                 # ahead too, once for all its repeats, so a worker finds them ready
                 skip = error is not None or not self._prepare_ahead or self._all_cached(plan, sample, input_hash)
-                sending = None if skip else self._images.submit(messages)
+                sending = None if skip else self._images.submit(messages, self._encode)
                 for repeat in range(self.task.repeats):
                     if self._stop:
                         return
@@ -321,6 +323,9 @@ class BenchmarkRun:
         self._prepare_ahead = any(has_media(s) for p in plans for s in p.samples)
         if self._prepare_ahead:  # threads that hold the GIL: a write on the loop would wait to take it back
             self._writes = ThreadPoolExecutor(max_workers=1, thread_name_prefix="evalscope-records")
+            if isinstance(self.model, EncodesRequests):  # the request body too: megabytes copied off the loop
+                model, config = self.model, self.task.generation_config
+                self._encode = lambda messages: model.encode_request(messages, config)
         feed = ItemFeed(self._items(plans), threaded=self._prepare_ahead, ahead=min(32, workers))
         try:
             await asyncio.gather(*(self._worker(feed, by_subset, progress) for _ in range(workers)))
@@ -421,17 +426,20 @@ class BenchmarkRun:
                     target=item.sample.target)
         if item.error is not None:
             return PredictionRecord(**base, error=item.error)
+        config = self.task.generation_config
         try:  # images read, checked and fitted to the limits per request, in a thread; records keep hash + source
             if item.sending is None:
-                messages = await self._images.prepare(item.messages)
-            elif item.sending.done():  # the usual case: prepared while the item waited
-                messages = item.sending.result()
+                ready = await self._images.prepare(item.messages)
+            elif item.sending.done():  # the usual case: prepared (and encoded) while the item waited
+                ready = item.sending.result()
             else:
-                messages = await asyncio.wrap_future(item.sending)
+                ready = await asyncio.wrap_future(item.sending)
+            if item.sending is not None and self._encode is not None:
+                output = await self.model.generate_encoded(ready, config)
+            else:
+                output = await self.model.generate(ready, config)
         except MediaError as exc:
             return PredictionRecord(**base, error=str(exc))
-        try:
-            output = await self.model.generate(messages, self.task.generation_config)
         except ModelError as exc:
             return PredictionRecord(**base, error=str(exc))
         except asyncio.CancelledError:

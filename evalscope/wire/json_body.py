@@ -22,6 +22,13 @@ _NONCE = os.urandom(8).hex()
 
 def dumps_body(body: Any) -> bytes:
     """``json.dumps(body).encode()``, with each ``Base64Text`` copied in as it is rather than encoded."""
+    chunks = body_chunks(body)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def body_chunks(body: Any) -> list[bytes]:
+    """The bytes of :func:`dumps_body` in pieces, to be written one after another: each ``Base64Text``'s own
+    ``wire`` bytes among them as they are (no copy of an image's megabytes into one more buffer)."""
     spliced: list[str] = []
     nonce = _NONCE
 
@@ -37,12 +44,15 @@ def dumps_body(body: Any) -> bytes:
 
     text = json.dumps(swap(body))
     if not spliced:
-        return text.encode()
-    chunks, rest = [], text
+        return [text.encode()]
+    chunks: list[bytes] = []
+    rest = text
     for i, value in enumerate(spliced):  # the encoder writes the placeholders in the order swap() made them
         before, found, rest = rest.partition(f"\\u0000{nonce}:{i}\\u0000")
         if not found:  # cannot happen (the encoder keeps order); the plain encoding then, not a broken body
-            return json.dumps(body).encode()
-        chunks += [before.encode(), value.encode("ascii")]
+            return [json.dumps(body).encode()]
+        chunks.append(before.encode())
+        wire = getattr(value, "wire", None)
+        chunks += wire if wire is not None else (value.encode("ascii"),)
     chunks.append(rest.encode())
-    return b"".join(chunks)
+    return chunks
