@@ -156,6 +156,28 @@ def test_a_resumed_run_prepares_only_the_images_it_sends(tmp_path, monkeypatch):
         assert server.stats()["total_requests"] == 2 * len(DOCVQA) + 2
 
 
+def test_image_requests_are_encoded_in_the_image_pool_not_on_the_event_loop(tmp_path, monkeypatch):
+    """An image sample's request body (megabytes of base64) is made in the image pool right after its images are
+    prepared; the event loop only sends it. The answers and score are those of the plain path."""
+    import threading
+
+    from evalscope import run_task
+    from evalscope.models.openai_api import OpenAICompatibleModel
+
+    threads = []
+    encode = OpenAICompatibleModel.encode_request
+    monkeypatch.setattr(OpenAICompatibleModel, "encode_request", lambda self, messages, config: threads.append(
+        threading.current_thread().name) or encode(self, messages, config))
+    docvqa = _docvqa_dir(tmp_path / "DocVQA")
+    rules = [{"image_sha256": sha(image), "reply": reply} for image, _, reply in DOCVQA]
+    with run_in_thread(script=rules) as server:
+        report = run_task({"model": "m", "datasets": ["docvqa"], "api_url": server.url,
+                           "dataset_args": {"docvqa": {"local_path": str(docvqa)}}, "work_dir": str(tmp_path / "out")})
+        assert server.stats()["total_requests"] == len(DOCVQA)
+    assert len(threads) == len(DOCVQA) and all(name.startswith("evalscope-images") for name in threads)
+    assert report["docvqa"].score == pytest.approx(DOCVQA_SCORE, abs=1e-4)  # reports round to 4 places
+
+
 def test_a_data_file_changed_mid_run_is_the_error_of_the_samples_it_lost(tmp_path, monkeypatch):
     """Parquet images are read when their samples are sent: rows cut from a shard after loading fail one by one
     (naming the file), the others are answered, and without ignore_errors the run ends with that error."""

@@ -1,5 +1,6 @@
 """dumps_body: the same bytes as json.dumps(body).encode(), base64 media made by evalscope spliced in rather than
-encoded; every other string goes through the JSON encoder."""
+encoded; every other string goes through the JSON encoder. body_chunks: the same bytes in pieces, each image's
+own base64 bytes among them (not a copy)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import os
 import pytest
 
 from evalscope.api.images import Base64Text
-from evalscope.wire.json_body import dumps_body
+from evalscope.wire.json_body import body_chunks, dumps_body
 
 IMAGE = Base64Text.data_uri(os.urandom(60_000), "image/png")
 PLAIN = "data:image/png;base64," + base64.b64encode(os.urandom(30_000)).decode()
@@ -49,3 +50,16 @@ def test_base64_text_only_for_a_plain_media_type():
     value = body(odd)
     assert dumps_body(value) == json.dumps(value).encode()
     assert json.loads(dumps_body(body(IMAGE)))["messages"][1]["content"][1]["image_url"]["url"] == IMAGE
+
+
+@pytest.mark.parametrize("value", [body(IMAGE), body(IMAGE, PLAIN, IMAGE), {"model": "m", "prompt": "short"}])
+def test_chunks_join_to_the_same_bytes(value):
+    assert b"".join(body_chunks(value)) == json.dumps(value).encode()
+
+
+def test_chunks_carry_the_images_own_base64_bytes():
+    assert b"".join(IMAGE.wire) == IMAGE.encode("ascii")
+    chunks = body_chunks(body(IMAGE, IMAGE))
+    assert sum(1 for c in chunks if c is IMAGE.wire[1]) == 2  # the very object the encoder made, twice
+    copied = Base64Text(str(IMAGE))  # a Base64Text without wire bytes (made elsewhere): encoded, same bytes
+    assert b"".join(body_chunks(body(copied))) == json.dumps(body(copied)).encode()
