@@ -3,8 +3,8 @@
 At most ``eval_batch_size`` requests are in flight across all subsets: that many workers pull
 work items (one per sample and repeat) from one lazy iterator. Every prediction is appended to its file
 before it is scored; answers already in the run directory (a resumed run) are never asked again. When
-every repeat of a sample has its answer, the sample is scored (its scorers see all repeats, off the event
-loop for rule metrics) and its aggregated values join the tally.
+every repeat of a sample has its answer, the sample is scored (its scorers see all repeats; rule metrics are
+computed, and reviews written, in a scoring thread) and its aggregated values join the tally.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
@@ -152,6 +153,14 @@ def _take(items: Iterator[WorkItem], n: int) -> list[WorkItem]:
     return [item for _, item in zip(range(n), items)]
 
 
+def _append_all(writer: JsonlAppender, records: list[Any], after: Optional[Future] = None) -> None:
+    """Append ``records``, once ``after`` (a write in another thread) is done; its failure is raised here."""
+    if after is not None:
+        after.result()
+    for record in records:
+        writer.append(record)
+
+
 class BenchmarkRun:
     """Runs one benchmark of a task against one model."""
 
@@ -178,6 +187,8 @@ class BenchmarkRun:
         self._prepare_ahead = False
         self._encode: Optional[Callable[[list[ChatMessage]], Any]] = None
         self._writes: Optional[ThreadPoolExecutor] = None
+        self._unwritten: deque[Future] = deque()  # image runs: prediction writes submitted, oldest first
+        self._max_unwritten = 1
     # -- planning
     def _load_samples(self, subset: str, split: str, required: bool, at_most: Optional[int] = None) -> list["Sample"]:
         rows = iter_split(self.benchmark, self.task, subset, split, required=required)
@@ -319,6 +330,7 @@ class BenchmarkRun:
             self.tally.subset(plan.name).requested = len(plan.samples) * self.task.repeats
         progress = self.display.progress(self.benchmark.name, total)
         workers = max(1, min(self.task.eval_batch_size, total or 1))
+        self._max_unwritten = workers
         # building the messages of an image sample reads and hashes its files: then it is done ahead, in a thread
         self._prepare_ahead = any(has_media(s) for p in plans for s in p.samples)
         if self._prepare_ahead:  # threads that hold the GIL: a write on the loop would wait to take it back
@@ -331,13 +343,15 @@ class BenchmarkRun:
             await asyncio.gather(*(self._worker(feed, by_subset, progress) for _ in range(workers)))
             if self._scoring:
                 await asyncio.gather(*self._scoring)
+            while self._unwritten:
+                await asyncio.wrap_future(self._unwritten.popleft())
         finally:
             feed.close()
             for task in self._scoring:
                 task.cancel()
             progress.close()
             await self.scorer.aclose()
-            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor.shutdown(wait=True, cancel_futures=True)  # a review being written ends before its file closes
             self._images.close()
             if self._writes is not None:
                 self._writes.shutdown(wait=True)  # a write under way ends before its file is closed
@@ -356,13 +370,21 @@ class BenchmarkRun:
             await self._process(item, plans[item.subset])
             progress.advance()
 
-    async def _append(self, writer: JsonlAppender, record: Any) -> None:
-        """``writer.append(record)``: on the loop, or (image runs) in the records thread, awaited either way, so
-        that a record is in its file before the worker goes on (what a kill -9 leaves is what was written)."""
+    async def _append_answer(self, writer: JsonlAppender, prediction: PredictionRecord) -> Optional[Future]:
+        """Write an answer before anything else is done with it: on the loop; or (image runs) queued to the
+        records thread, its future returned, not waited for (a wait there, for a thread to take the GIL from the
+        image threads, was ~20 ms per request under load), with at most as many unwritten answers as workers: a
+        kill -9 loses the answers in flight and at most as many just answered. A failed write ends the run."""
         if self._writes is None:
-            writer.append(record)
-        else:
-            await asyncio.wrap_future(self._writes.submit(writer.append, record))
+            writer.append(prediction)
+            return None
+        written = self._writes.submit(writer.append, prediction)
+        self._unwritten.append(written)
+        while self._unwritten and self._unwritten[0].done():
+            self._unwritten.popleft().result()
+        while len(self._unwritten) > self._max_unwritten:
+            await asyncio.wrap_future(self._unwritten.popleft())
+        return written
 
     def _fail(self, item: WorkItem, message: str) -> None:
         self.tally.subset(item.subset).errored += 1
@@ -374,10 +396,10 @@ class BenchmarkRun:
     async def _process(self, item: WorkItem, plan: SubsetPlan) -> None:
         key = (item.sample.id, item.repeat)
         pred_writer, _ = self._writer(item.subset)
-        prediction = plan.cached_predictions.get(key)
+        prediction, written = plan.cached_predictions.get(key), None
         if prediction is None or prediction.input_hash != item.input_hash:
             prediction = await self._ask(item)
-            await self._append(pred_writer, prediction)
+            written = await self._append_answer(pred_writer, prediction)
         if not prediction.ok:
             self._fail(item, prediction.error or "no answer")
         answers = plan.pending.setdefault(item.sample.id, {})
@@ -389,23 +411,44 @@ class BenchmarkRun:
         if not done:
             return
         await self._scoring_slots.acquire()
-        task = asyncio.create_task(self._score_sample(item, plan, done))
+        task = asyncio.create_task(self._score_sample(item, plan, done, written))
         self._scoring.add(task)
         task.add_done_callback(self._scoring.discard)
 
-    async def _score_sample(self, item: WorkItem, plan: SubsetPlan, predictions: list[PredictionRecord]) -> None:
+    async def _score_sample(self, item: WorkItem, plan: SubsetPlan, predictions: list[PredictionRecord],
+                            written: Optional[Future] = None) -> None:
         try:
             reviews = [plan.cached_reviews.get(p.key) for p in predictions]
             fresh = all(r is not None and r.prediction_hash == prediction_hash(p) and r.scoring_hash == self.scoring_hash
                         for r, p in zip(reviews, predictions))
             if not fresh:
-                reviews = await self.scorer.review(item.sample, item.subset, predictions)
-                _, review_writer = self._writer(item.subset)
-                for review in reviews:
-                    await self._append(review_writer, review)
+                reviews = await self._review(item, predictions, written)
             self._tally(item, predictions, reviews)
         finally:
             self._scoring_slots.release()
+
+    async def _review(self, item: WorkItem, predictions: list[PredictionRecord], written: Optional[Future]
+                      ) -> list[ReviewRecord]:
+        """The sample's reviews, written, both in the scoring thread (the only writer of review files): rule scorers
+        score and write in one hop off the loop and back; async ones (a judge) are awaited on the loop first.
+        ``written``: the last answer's write (image runs), which its reviews follow into the files."""
+        _, review_writer = self._writer(item.subset)
+        loop = asyncio.get_running_loop()
+        if self.scorer.synchronous:
+            reviews = await loop.run_in_executor(self._executor, self._review_now, item, predictions, review_writer,
+                                                 written)
+            if reviews is not None:
+                return reviews
+        reviews = await self.scorer.review(item.sample, item.subset, predictions)
+        await loop.run_in_executor(self._executor, _append_all, review_writer, reviews, written)
+        return reviews
+
+    def _review_now(self, item: WorkItem, predictions: list[PredictionRecord], writer: JsonlAppender,
+                    written: Optional[Future]) -> Optional[list[ReviewRecord]]:
+        reviews = self.scorer.review_now(item.sample, item.subset, predictions)
+        if reviews is not None:
+            _append_all(writer, reviews, written)
+        return reviews
 
     def _tally(self, item: WorkItem, predictions: list[PredictionRecord], reviews: list[Any]) -> None:
         tally = self.tally.subset(item.subset)

@@ -65,27 +65,58 @@ class SampleScorer:
                               reasoning=p.output.reasoning_content if p.output else None))
         return out
 
+    @property
+    def synchronous(self) -> bool:
+        """Every scorer is a plain function (rule metrics): :meth:`review_now` can score in any one thread."""
+        return not any(inspect.iscoroutinefunction(s.score) for s in self.scorers)
+
     async def review(self, sample: Sample, subset: str, predictions: list[PredictionRecord]) -> list[ReviewRecord]:
         """One review per prediction, in order."""
         try:
             answers = self.answers(sample, predictions)
-            merged: list[dict[str, Any]] = [{} for _ in answers]
-            explanations: list[Optional[str]] = [None] * len(answers)
-            metadata: list[dict[str, Any]] = [{} for _ in answers]
-            for scorer in self.scorers:
-                scores = await self._run(scorer, sample, answers)
-                if len(scores) != len(answers):
-                    raise ValueError(f"{type(scorer).__name__} returned {len(scores)} scores for {len(answers)} answers")
-                for i, score in enumerate(scores):
-                    merged[i].update(score.value)
-                    explanations[i] = score.explanation or explanations[i]
-                    metadata[i].update(score.metadata)
+            results = [(scorer, await self._run(scorer, sample, answers)) for scorer in self.scorers]
+            return self._reviews(subset, predictions, answers, results)
         except Exception as exc:  # one sample's scoring failure is its records' error, not the run's end
-            logger.debug("scoring raised", exc_info=True)
-            error = f"{type(exc).__name__}: {exc}"
-            return [self._record(p, subset, "", "", error=error) for p in predictions]
+            return self._failed(subset, predictions, exc)
+
+    def review_now(self, sample: Sample, subset: str, predictions: list[PredictionRecord]
+                   ) -> Optional[list[ReviewRecord]]:
+        """:meth:`review` in the calling thread, for :attr:`synchronous` scorers (the engine's records thread
+        scores an image sample there, with no hop to the scoring thread and back); ``None`` when a scorer
+        returned an awaitable after all (then :meth:`review` is for it)."""
+        try:
+            answers = self.answers(sample, predictions)
+            results = []
+            for scorer in self.scorers:
+                scores = scorer.score(sample, answers)
+                if inspect.isawaitable(scores):
+                    if inspect.iscoroutine(scores):
+                        scores.close()
+                    return None
+                results.append((scorer, scores))
+            return self._reviews(subset, predictions, answers, results)
+        except Exception as exc:
+            return self._failed(subset, predictions, exc)
+
+    def _reviews(self, subset: str, predictions: list[PredictionRecord], answers: list[Answer],
+                 results: list[tuple[Any, list[Score]]]) -> list[ReviewRecord]:
+        merged: list[dict[str, Any]] = [{} for _ in answers]
+        explanations: list[Optional[str]] = [None] * len(answers)
+        metadata: list[dict[str, Any]] = [{} for _ in answers]
+        for scorer, scores in results:
+            if len(scores) != len(answers):
+                raise ValueError(f"{type(scorer).__name__} returned {len(scores)} scores for {len(answers)} answers")
+            for i, score in enumerate(scores):
+                merged[i].update(score.value)
+                explanations[i] = score.explanation or explanations[i]
+                metadata[i].update(score.metadata)
         return [self._record(p, subset, a.text, a.extracted, score=merged[i], explanation=explanations[i],
                              score_metadata=metadata[i]) for i, (p, a) in enumerate(zip(predictions, answers))]
+
+    def _failed(self, subset: str, predictions: list[PredictionRecord], exc: Exception) -> list[ReviewRecord]:
+        logger.debug("scoring raised", exc_info=exc)
+        error = f"{type(exc).__name__}: {exc}"
+        return [self._record(p, subset, "", "", error=error) for p in predictions]
 
     async def _run(self, scorer: Any, sample: Sample, answers: list[Answer]) -> list[Score]:
         if inspect.iscoroutinefunction(scorer.score):

@@ -299,9 +299,9 @@ def test_resume_reuses_answers_by_image_content(tmp_path):
             raise AssertionError("a changed image under use_cache was not noticed")
 
 
-def test_kill_9_of_an_image_run_then_resume_asks_again_at_most_what_was_in_flight(tmp_path):
-    """Image runs write their records from a thread; each worker waits for its record to be written before it goes
-    on, so a kill -9 loses at most the answers in flight, as for text runs."""
+def test_kill_9_of_an_image_run_then_resume_asks_again_at_most_what_was_in_flight_or_unwritten(tmp_path):
+    """Image runs write their answers from a thread, not waiting for each write but never more than ``batch``
+    unwritten: a kill -9 loses at most the answers in flight and as many just answered (text runs: in flight)."""
     import os
     import signal
     import subprocess
@@ -340,4 +340,4 @@ def test_kill_9_of_an_image_run_then_resume_asks_again_at_most_what_was_in_fligh
     by_row = {int(re.search(r"Question (\d+) about", prompt).group(1)): c for prompt, c in counts.items()}
     assert sorted(by_row) == list(range(n))  # every sample asked
     assert all(by_row[int(i)] == 1 for i in before)  # nothing answered before the kill was asked again
-    assert sum(1 for c in by_row.values() if c > 1) <= batch and sum(by_row.values()) <= n + batch
+    assert sum(1 for c in by_row.values() if c > 1) <= 2 * batch and sum(by_row.values()) <= n + 2 * batch
