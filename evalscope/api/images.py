@@ -28,6 +28,7 @@ from typing import Any, Callable, Optional
 from evalscope.api.allocator import keep_freed_memory
 from evalscope.api.media import MediaError, is_remote, read_bytes
 from evalscope.api.messages import ChatMessage
+from evalscope.api.png import is_png, png_problem
 from evalscope.errors import ConfigError
 
 logger = logging.getLogger(__name__)
@@ -206,6 +207,11 @@ def _read(value: str) -> tuple[bytes, Optional[str]]:
 def _check_image(data: bytes, media_type: Optional[str], what: str) -> None:
     if not media_type or not media_type.startswith("image/"):
         raise MediaError(f"image {what} is not an image file (starts with {data[:8]!r})")
+    if is_png(data):  # checked here, a third of the time of Pillow's verify()
+        problem = png_problem(data)
+        if problem is not None:
+            raise MediaError(f"image {what} is corrupt: {problem}")
+        return
     if pillow_available():
         from PIL import Image, UnidentifiedImageError
 
