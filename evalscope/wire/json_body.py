@@ -26,29 +26,31 @@ def dumps_body(body: Any) -> bytes:
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
+def _swap(value: Any, spliced: list[str], nonce: str) -> Any:
+    """``value`` with each ``Base64Text`` replaced by a placeholder (its index in ``spliced``, where it is put).
+    A module function, not a closure that calls itself: that would be a reference cycle per request, keeping
+    its megabytes of base64 alive until the cyclic garbage collector runs."""
+    if isinstance(value, Base64Text):
+        spliced.append(value)
+        return f"\x00{nonce}:{len(spliced) - 1}\x00"
+    if isinstance(value, dict):
+        return {k: _swap(v, spliced, nonce) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_swap(v, spliced, nonce) for v in value]
+    return value
+
+
 def body_chunks(body: Any) -> list[bytes]:
     """The bytes of :func:`dumps_body` in pieces, to be written one after another: each ``Base64Text``'s own
     ``wire`` bytes among them as they are (no copy of an image's megabytes into one more buffer)."""
     spliced: list[str] = []
-    nonce = _NONCE
-
-    def swap(value: Any) -> Any:
-        if isinstance(value, Base64Text):
-            spliced.append(value)
-            return f"\x00{nonce}:{len(spliced) - 1}\x00"
-        if isinstance(value, dict):
-            return {k: swap(v) for k, v in value.items()}
-        if isinstance(value, (list, tuple)):
-            return [swap(v) for v in value]
-        return value
-
-    text = json.dumps(swap(body))
+    text = json.dumps(_swap(body, spliced, _NONCE))
     if not spliced:
         return [text.encode()]
     chunks: list[bytes] = []
     rest = text
-    for i, value in enumerate(spliced):  # the encoder writes the placeholders in the order swap() made them
-        before, found, rest = rest.partition(f"\\u0000{nonce}:{i}\\u0000")
+    for i, value in enumerate(spliced):  # the encoder writes the placeholders in the order _swap() made them
+        before, found, rest = rest.partition(f"\\u0000{_NONCE}:{i}\\u0000")
         if not found:  # cannot happen (the encoder keeps order); the plain encoding then, not a broken body
             return [json.dumps(body).encode()]
         chunks.append(before.encode())

@@ -63,3 +63,22 @@ def test_chunks_carry_the_images_own_base64_bytes():
     assert sum(1 for c in chunks if c is IMAGE.wire[1]) == 2  # the very object the encoder made, twice
     copied = Base64Text(str(IMAGE))  # a Base64Text without wire bytes (made elsewhere): encoded, same bytes
     assert b"".join(body_chunks(body(copied))) == json.dumps(body(copied)).encode()
+
+
+def test_encoding_a_body_leaves_no_reference_cycle_to_keep_its_images_alive():
+    """Megabytes of base64 per request must be freed when the request is, not when the cyclic collector runs."""
+    import gc
+
+    value = body(Base64Text.data_uri(os.urandom(50_000), "image/png"), IMAGE)
+    gc.collect()
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for _ in range(3):
+            chunks = body_chunks(value)
+            dumps_body(value)
+            del chunks
+        assert gc.collect() == 0  # nothing unreachable: every object made above went with its last reference
+    finally:
+        if enabled:
+            gc.enable()
