@@ -178,6 +178,32 @@ def test_image_requests_are_encoded_in_the_image_pool_not_on_the_event_loop(tmp_
     assert report["docvqa"].score == pytest.approx(DOCVQA_SCORE, abs=1e-4)  # reports round to 4 places
 
 
+def test_an_answer_that_cannot_be_written_ends_the_image_run_with_that_error(tmp_path, monkeypatch):
+    """Image runs do not wait for each answer's write, but a write that fails (a full disk) is not lost: the run
+    stops with its error, and what was written before it stays readable for a resume."""
+    from evalscope import run_task
+    from evalscope.native import records
+
+    append, written = records.JsonlAppender.append, []
+
+    def append_until_full(self, record):
+        if "predictions" in str(self.path):
+            if len(written) == 3:
+                raise OSError(28, "No space left on device")
+            written.append(record)
+        append(self, record)
+
+    monkeypatch.setattr(records.JsonlAppender, "append", append_until_full)
+    docvqa = _docvqa_dir(tmp_path / "DocVQA")
+    rules = [{"image_sha256": sha(image), "reply": reply} for image, _, reply in DOCVQA]
+    with run_in_thread(script=rules) as server:
+        with pytest.raises(OSError, match="No space left on device"):
+            run_task({"model": "m", "datasets": ["docvqa"], "api_url": server.url, "eval_batch_size": 2,
+                      "dataset_args": {"docvqa": {"local_path": str(docvqa)}}, "work_dir": str(tmp_path / "out")})
+    lines = read_jsonl(only_run_dir(tmp_path / "out") / "predictions" / "m" / "docvqa_DocVQA.jsonl")
+    assert len(lines) == 3 and all(r["output"] for r in lines)
+
+
 def test_a_data_file_changed_mid_run_is_the_error_of_the_samples_it_lost(tmp_path, monkeypatch):
     """Parquet images are read when their samples are sent: rows cut from a shard after loading fail one by one
     (naming the file), the others are answered, and without ignore_errors the run ends with that error."""
