@@ -81,9 +81,9 @@ class SampleScorer:
 
     def review_now(self, sample: Sample, subset: str, predictions: list[PredictionRecord]
                    ) -> Optional[list[ReviewRecord]]:
-        """:meth:`review` in the calling thread, for :attr:`synchronous` scorers (the engine's records thread
-        scores an image sample there, with no hop to the scoring thread and back); ``None`` when a scorer
-        returned an awaitable after all (then :meth:`review` is for it)."""
+        """:meth:`review` in the calling thread, for :attr:`synchronous` scorers (the engine calls it in its
+        scoring thread, which then writes the reviews: one hop off the event loop and back); ``None`` when a
+        scorer returned an awaitable after all (then :meth:`review` is for it)."""
         try:
             answers = self.answers(sample, predictions)
             results = []
