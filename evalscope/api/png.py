@@ -1,7 +1,7 @@
 """Is a PNG file whole? Its chunks walked as the PNG specification lays them out, each chunk's CRC checked.
 
 What Pillow's ``verify()`` checks for a PNG, without decoding, copying or reading chunk by chunk through a file
-object: 0.25 ms for a 0.5 MB page here, where ``verify()`` takes 0.77 ms holding the GIL (the CRC's own zlib call
+object: 0.29 ms for a 0.5 MB page here, where ``verify()`` takes 0.77 ms holding the GIL (the CRC's own zlib call
 lets it go). Pure, and no Pillow needed.
 """
 
@@ -32,7 +32,7 @@ def png_problem(data: bytes) -> Optional[str]:
             return f"truncated: {size} bytes, no IEND chunk"
         length, kind = struct.unpack_from(">I4s", data, pos)
         name = kind.decode("latin-1")
-        if not kind.isalpha() or not kind.isascii():
+        if not kind.isalpha():  # bytes: ASCII letters only
             return f"bad chunk type {kind!r} at byte {pos}"
         if length > _MAX_LENGTH:
             return f"chunk {name} at byte {pos} claims {length} bytes"
